@@ -1,0 +1,156 @@
+// `npm run bench`: vpcflow's decode+aggregate packet rate beside softflowd reading the same real
+// capture in the same run, memory per active flow, and records/s through format+deliver beside
+// DuckDB writing the same records as gzip text. Prints ratios; see bench/RESULTS.md.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createSocket } from 'node:dgram';
+import { CaptureStreamDecoder } from '../src/capture/index.ts';
+import { FlowObserver, type ClosedWindow, type MonitoredInterface } from '../src/flows/index.ts';
+import { routeWindow, type FlowLogTarget } from '../src/flowlogs/index.ts';
+import { Database, appendRecords } from '../src/store/index.ts';
+import { LogStore } from '../src/destinations/logstore/index.ts';
+import { ArchiveWriter } from '../src/destinations/archive/index.ts';
+import { LocalObjectStore } from '../src/platform/object-store-local.ts';
+import { DEFAULT_FIELDS } from '../src/records/index.ts';
+import { makeCapture } from './make-capture.ts';
+
+const OUT = resolve(import.meta.dirname, 'out');
+const capture = process.env.BENCH_CAPTURE ?? join(OUT, 'bench.pcap');
+if (!existsSync(capture)) await makeCapture(OUT);
+const size = statSync(capture).size;
+const line = (s: string) => process.stdout.write(s + '\n');
+line(`capture: ${capture} (${(size / 1048576).toFixed(1)} MiB)`);
+
+// The capture's two sides as monitored interfaces (10.99.0.1; 10.99.0.2-9 are one interface's addresses).
+const ifaces: MonitoredInterface[] = [
+  { interfaceId: 'eni-0aaaaaaaaaaaaaaaa', accountId: '111122223333', region: 'us-east-1', vpcId: 'vpc-0bench', subnetId: 'subnet-0bench', instanceId: 'i-0a', azId: 'use1-az1', primaryIpv4: '10.99.0.1', ipv4: ['10.99.0.1'], ipv6: [] },
+  { interfaceId: 'eni-0bbbbbbbbbbbbbbbb', accountId: '111122223333', region: 'us-east-1', vpcId: 'vpc-0bench', subnetId: 'subnet-0bench', instanceId: 'i-0b', azId: 'use1-az1', primaryIpv4: '10.99.0.2', ipv4: Array.from({ length: 8 }, (_, i) => `10.99.0.${i + 2}`), ipv6: [] },
+];
+
+function readWhole(onChunk: (c: Uint8Array) => void): void {
+  const fd = openSync(capture, 'r');
+  const buf = new Uint8Array(4 << 20);
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      onChunk(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function ours(): { seconds: number; packets: number; windows: ClosedWindow[]; peakFlows: number; tableBytes: number; tableFlows: number; heapPerFlow: number } {
+  const observer = new FlowObserver({ interfaces: ifaces, intervals: [600], maxFlows: 4_000_000 });
+  const windows: ClosedWindow[] = [];
+  let peakFlows = 0;
+  let tableBytes = 0;
+  let tableFlows = 0;
+  const agg = observer.aggregators[0]!;
+  const heapBefore = process.memoryUsage().arrayBuffers;
+  let arrayBytesAtPeak = 0;
+  const decoder = new CaptureStreamDecoder((p) => observer.observe(p), { source: capture });
+  const t0 = process.hrtime.bigint();
+  readWhole((c) => {
+    decoder.push(c);
+    if (agg.activeFlows > peakFlows) {
+      peakFlows = agg.activeFlows;
+      tableBytes = agg.tableBytes;
+      tableFlows = agg.tableCapacity;
+      arrayBytesAtPeak = process.memoryUsage().arrayBuffers;
+    }
+    windows.push(...observer.drain());
+  });
+  const stats = decoder.end();
+  if (agg.activeFlows > peakFlows) {
+    peakFlows = agg.activeFlows;
+    tableBytes = agg.tableBytes;
+    tableFlows = agg.tableCapacity;
+  }
+  observer.finish();
+  windows.push(...observer.drain());
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { seconds, packets: stats.packetsRead, windows, peakFlows, tableBytes, tableFlows, heapPerFlow: (arrayBytesAtPeak - heapBefore) / Math.max(1, peakFlows) };
+}
+
+async function softflowd(): Promise<{ seconds: number; flows: string }> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  let datagrams = 0;
+  sock.on('message', () => datagrams++);
+  const dir = mkdtempSync(join(tmpdir(), 'vpcflow-bench-sf-'));
+  const t0 = process.hrtime.bigint();
+  // Its own process group: softflowd -r ends by signalling its group once the file is read.
+  const child = spawn('softflowd', ['-r', capture, '-n', `127.0.0.1:${sock.address().port}`, '-v', '9', '-m', '4000000', '-d', '-p', join(dir, 'pid'), '-c', join(dir, 'ctl')], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  await new Promise((r) => child.once('exit', r));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  sock.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (!/Flows exported/.test(output)) throw new Error(`softflowd did not finish: ${output.slice(-500)}`);
+  const r = { stdout: output, stderr: '' };
+  return { seconds, flows: /Flows exported: (\d+)/.exec(r.stdout + r.stderr)?.[1] ?? '?' };
+}
+
+async function deliver(windows: ClosedWindow[]): Promise<{ records: number; logSeconds: number; archiveSeconds: number; peerSeconds: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcflow-bench-deliver-'));
+  const db = new Database({ dataDir: join(dir, 'db'), memoryLimit: '1GB' });
+  await db.start();
+  const store = new LogStore(db, 'us-east-1');
+  const archive = new ArchiveWriter({ store: new LocalObjectStore(join(dir, 's3'), { createMissingBuckets: true }), tempDir: join(dir, 'tmp') });
+  const base = { accountId: '111122223333', region: 'us-east-1', trafficType: 'ALL' as const, maxAggregationInterval: 600, fields: DEFAULT_FIELDS, version: 2 };
+  const cwl: FlowLogTarget = { ...base, flowLogId: 'fl-0000000000000cwl0', destination: { type: 'cloud-watch-logs', logGroupName: '/bench' } };
+  const s3: FlowLogTarget = { ...base, flowLogId: 'fl-00000000000000s30', destination: { type: 's3', bucket: 'bench', prefix: '', fileFormat: 'plain-text', hiveCompatiblePartitions: false, perHourPartition: false } };
+  let records = 0;
+  let t0 = process.hrtime.bigint();
+  for (const w of windows) {
+    for (const d of routeWindow(w, ifaces, [[cwl], [cwl]])) {
+      if (d.kind !== 'cloud-watch-logs') continue;
+      records += d.records.length;
+      await db.transaction(async (tx) => {
+        await store.appendInTransaction(tx, d.target.accountId, '/bench', d.events);
+        await appendRecords(tx, d.records.map((r) => ({ record: r.record, ownerAccount: d.target.accountId, flowLogId: d.target.flowLogId, destinationType: 'cloud-watch-logs', destination: '/bench', rule: r.rule, ingestionTime: Date.now() })));
+      });
+    }
+  }
+  const logSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  t0 = process.hrtime.bigint();
+  for (const w of windows) {
+    for (const d of routeWindow(w, ifaces, [[s3], [s3]])) {
+      if (d.kind === 's3') await archive.write({ flowLog: { flowLogId: s3.flowLogId, accountId: s3.accountId, region: s3.region, bucket: 'bench', prefix: '', fields: DEFAULT_FIELDS, fileFormat: 'plain-text', hiveCompatiblePartitions: false, perHourPartition: false }, fileTime: d.fileTime * 1000, records: d.records.map((r) => r.record) });
+    }
+  }
+  const archiveSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  // Peer: DuckDB's own C++ CSV writer producing the same gzip text from the stored rows.
+  t0 = process.hrtime.bigint();
+  await db.run(`COPY (SELECT version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, "end", action, log_status FROM flow_records) TO '${join(dir, 'peer.log.gz')}' (FORMAT csv, DELIMITER ' ', HEADER, QUOTE '', NULLSTR '-', COMPRESSION gzip)`);
+  const peerSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await archive.close();
+  await db.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return { records, logSeconds, archiveSeconds, peerSeconds };
+}
+
+const sf = await softflowd();
+const us = ours();
+const sf2 = await softflowd();
+const sfSeconds = Math.min(sf.seconds, sf2.seconds);
+const ourRate = us.packets / us.seconds;
+const sfRate = us.packets / sfSeconds;
+line(`decode+aggregate: vpcflow ${fmt(ourRate)} packets/s (${us.packets} packets in ${us.seconds.toFixed(2)} s)`);
+line(`                  softflowd -r ${fmt(sfRate)} packets/s (best of 2: ${sfSeconds.toFixed(2)} s, ${sf.flows} flows exported)`);
+line(`                  ratio vpcflow/softflowd = ${(ourRate / sfRate).toFixed(2)}`);
+line(`memory per active flow: ${(us.tableBytes / us.tableFlows).toFixed(1)} bytes (flow table ${(us.tableBytes / 1048576).toFixed(1)} MiB for ${us.tableFlows} slots; peak ${us.peakFlows} active flows; ${(us.tableBytes / us.peakFlows).toFixed(1)} bytes per live flow incl. unused slots)`);
+const d = await deliver(us.windows);
+line(`format+deliver: log store ${fmt(d.records / d.logSeconds)} records/s, archive gzip text ${fmt(d.records / d.archiveSeconds)} records/s (${d.records} records)`);
+line(`                DuckDB COPY to gzip text (peer) ${fmt(d.records / d.peerSeconds)} records/s; ratio archive/peer = ${((d.records / d.archiveSeconds) / (d.records / d.peerSeconds)).toFixed(2)}`);
+line(`machine: ${execFileSync('nproc').toString().trim()} cores, node ${process.version}`);
+
+function fmt(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`;
+}

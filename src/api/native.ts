@@ -1,0 +1,185 @@
+// vpcflow's native HTTP API: JSON bodies shaped as AWS's own requests and responses
+// (/v1/ec2/<Action>, /v1/logs/<Operation>) plus vpcflow's own actions (/v1/vpcflow/<Action>).
+
+import { Hono, type Context } from 'hono';
+import { stream } from 'hono/streaming';
+import type { ControlPlane } from '../control/index.ts';
+import type { LogStore } from '../destinations/logstore/index.ts';
+import { errorMessage } from '../platform/errors.ts';
+
+export interface ApiDeps {
+  control: ControlPlane;
+  logStore: LogStore;
+  /** Largest JSON body accepted (bytes). */
+  maxJsonBytes?: number;
+  log?: (line: string) => void;
+}
+
+/** An error with an AWS-style code and HTTP status; anything else is a 500 InternalFailure. */
+interface CodedError {
+  code: string;
+  message: string;
+  httpStatus?: number;
+  details?: unknown;
+}
+
+export function createApi(deps: ApiDeps): Hono {
+  const app = new Hono();
+  const maxJson = deps.maxJsonBytes ?? 5 * 1024 * 1024;
+  const { control, logStore } = deps;
+
+  app.onError((err, c) => {
+    const e = err as Partial<CodedError> & Error;
+    if (typeof e.code === 'string' && !e.code.startsWith('ERR_')) {
+      const status = (e.httpStatus ?? 400) as 400;
+      return c.json({ __type: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }, status);
+    }
+    deps.log?.(`internal error on ${c.req.method} ${c.req.path}: ${err.stack ?? errorMessage(err)}`);
+    return c.json({ __type: 'InternalFailure', message: `internal error: ${errorMessage(err)}` }, 500);
+  });
+  app.notFound((c) => c.json({ __type: 'UnknownOperationException', message: `no such operation: ${c.req.method} ${c.req.path}` }, 404));
+
+  const json = async (c: Context): Promise<Record<string, unknown>> => {
+    const length = Number(c.req.header('content-length') ?? 0);
+    if (length > maxJson) throw coded('RequestEntityTooLarge', `request body of ${length} bytes exceeds the limit of ${maxJson}`, 413);
+    const text = await c.req.text();
+    if (text.length > maxJson) throw coded('RequestEntityTooLarge', `request body exceeds the limit of ${maxJson} bytes`, 413);
+    if (!text.trim()) return {};
+    try {
+      const v = JSON.parse(text);
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch (e) {
+      throw coded('SerializationException', `the request body is not valid JSON: ${errorMessage(e)}`);
+    }
+    throw coded('SerializationException', 'the request body must be a JSON object');
+  };
+  const account = (c: Context, body?: Record<string, unknown>): string | undefined =>
+    (c.req.query('account') ?? (typeof body?.Account === 'string' ? body.Account : undefined)) || undefined;
+
+  app.get('/v1/health', (c) => c.json({ status: 'ok' }));
+
+  app.post('/v1/vpcflow/Apply', async (c) => {
+    const b = await json(c);
+    if (typeof b.Document !== 'string') throw coded('MissingParameter', 'The request must contain the parameter Document (the network document text)');
+    return c.json(await control.apply(b.Document, typeof b.SourceName === 'string' ? b.SourceName : 'document'));
+  });
+  app.post('/v1/vpcflow/DescribeNetwork', async (c) => c.json(await control.describeNetwork(account(c, await json(c)))));
+  app.post('/v1/vpcflow/Ingest', async (c) => {
+    const body = c.req.raw.body;
+    if (!body) throw coded('MissingParameter', 'the request body must be the capture file');
+    return c.json(await control.ingest(body, { name: c.req.query('name') ?? 'upload', account: account(c) }));
+  });
+  app.post('/v1/vpcflow/Query', async (c) => {
+    const b = await json(c);
+    if (typeof b.Sql !== 'string' || !b.Sql.trim()) throw coded('MissingParameter', 'The request must contain the parameter Sql');
+    return c.json(await control.query(b.Sql));
+  });
+
+  const ec2: Record<string, (acct: string | undefined, b: Record<string, unknown>) => Promise<unknown>> = {
+    CreateFlowLogs: (a, b) => control.createFlowLogs(a, b),
+    DescribeFlowLogs: (a, b) => control.describeFlowLogs(a, b),
+    DeleteFlowLogs: (a, b) => control.deleteFlowLogs(a, b),
+  };
+  app.post('/v1/ec2/:action', async (c) => {
+    const handler = ec2[c.req.param('action')];
+    if (!handler) throw coded('InvalidAction', `The action ${c.req.param('action')} is not valid for this web service.`);
+    const b = await json(c);
+    return c.json(await handler(account(c, b), b));
+  });
+
+  const logs: Record<string, (acct: string, b: Record<string, unknown>) => Promise<unknown>> = {
+    CreateLogGroup: async (a, b) => (await logStore.createLogGroup(a, str(b, 'logGroupName')), {}),
+    DeleteLogGroup: async (a, b) => (await logStore.deleteLogGroup(a, str(b, 'logGroupName')), {}),
+    PutRetentionPolicy: async (a, b) => (await logStore.putRetentionPolicy(a, str(b, 'logGroupName'), int(b, 'retentionInDays')!), {}),
+    DescribeLogGroups: (a, b) => logStore.describeLogGroups(a, { prefix: optStr(b, 'logGroupNamePrefix'), pattern: optStr(b, 'logGroupNamePattern'), limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken') }),
+    DescribeLogStreams: (a, b) => logStore.describeLogStreams(a, str(b, 'logGroupName'), { prefix: optStr(b, 'logStreamNamePrefix'), orderBy: optStr(b, 'orderBy'), descending: b.descending === true, limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken') }),
+    GetLogEvents: (a, b) => logStore.getLogEvents(a, str(b, 'logGroupName'), str(b, 'logStreamName'), { startTime: int(b, 'startTime', false), endTime: int(b, 'endTime', false), startFromHead: b.startFromHead === true, limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken') }),
+    FilterLogEvents: (a, b) => logStore.filterLogEvents(a, {
+      logGroupName: str(b, 'logGroupName'), logStreamNames: optStrList(b, 'logStreamNames'), logStreamNamePrefix: optStr(b, 'logStreamNamePrefix'),
+      startTime: int(b, 'startTime', false), endTime: int(b, 'endTime', false), filterPattern: optStr(b, 'filterPattern'), limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken'),
+    }),
+  };
+  app.post('/v1/logs/:op', async (c) => {
+    const handler = logs[c.req.param('op')];
+    if (!handler) throw coded('UnknownOperationException', `unknown CloudWatch Logs operation ${c.req.param('op')}`);
+    const b = await json(c);
+    return c.json(await handler(await control.accountFor(account(c, b)), b));
+  });
+
+  // Live tail: NDJSON events, first the stored ones since startTime, then new ones as delivered.
+  app.post('/v1/vpcflow/Tail', async (c) => {
+    const b = await json(c);
+    const acct = await control.accountFor(account(c, b));
+    const group = str(b, 'logGroupName');
+    const filterPattern = optStr(b, 'filterPattern');
+    const follow = b.follow === true;
+    const first = await logStore.filterLogEvents(acct, { logGroupName: group, startTime: int(b, 'startTime', false), filterPattern });
+    const { parseFilterPattern } = await import('../destinations/logstore/index.ts');
+    const pattern = parseFilterPattern(filterPattern ?? '');
+    return stream(c, async (s) => {
+      const seen = new Set<string>();
+      const write = (e: { eventId: string; logStreamName: string; timestamp: number; message: string; ingestionTime: number }) =>
+        s.write(JSON.stringify({ logStreamName: e.logStreamName, timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime, eventId: e.eventId }) + '\n');
+      const queue: Promise<unknown>[] = [];
+      const listener = (a: string, g: string, events: { eventId: string; logStreamName: string; timestamp: number; message: string; ingestionTime: number }[]) => {
+        if (a !== acct || g !== group) return;
+        for (const e of events) if (!seen.has(e.eventId) && pattern.matches(e.message)) queue.push(write(e));
+      };
+      if (follow) logStore.on('events', listener);
+      try {
+        for (const e of first.events) {
+          seen.add(e.eventId);
+          await write(e);
+        }
+        let next = first.nextToken;
+        while (next) {
+          const page = await logStore.filterLogEvents(acct, { logGroupName: group, startTime: int(b, 'startTime', false), filterPattern, nextToken: next });
+          for (const e of page.events) {
+            seen.add(e.eventId);
+            await write(e);
+          }
+          next = page.nextToken;
+        }
+        if (!follow) return;
+        await new Promise<void>((resolve) => s.onAbort(resolve));
+      } finally {
+        logStore.off('events', listener);
+        await Promise.allSettled(queue);
+      }
+    });
+  });
+
+  return app;
+}
+
+function coded(code: string, message: string, httpStatus = 400): Error & CodedError {
+  return Object.assign(new Error(message), { code, httpStatus });
+}
+
+function str(b: Record<string, unknown>, key: string): string {
+  const v = b[key];
+  if (v === undefined || v === null) throw coded('InvalidParameterException', `1 validation error detected: Value null at '${key}' failed to satisfy constraint: Member must not be null`);
+  if (typeof v !== 'string') throw coded('SerializationException', `'${key}' must be a string, got ${typeof v}`);
+  return v;
+}
+
+function optStr(b: Record<string, unknown>, key: string): string | undefined {
+  return b[key] === undefined || b[key] === null ? undefined : str(b, key);
+}
+
+function optStrList(b: Record<string, unknown>, key: string): string[] | undefined {
+  const v = b[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw coded('SerializationException', `'${key}' must be a list of strings`);
+  return v as string[];
+}
+
+function int(b: Record<string, unknown>, key: string, required = true): number | undefined {
+  const v = b[key];
+  if (v === undefined || v === null) {
+    if (required) throw coded('InvalidParameterException', `1 validation error detected: Value null at '${key}' failed to satisfy constraint: Member must not be null`);
+    return undefined;
+  }
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw coded('SerializationException', `'${key}' must be an integer, got ${JSON.stringify(v)}`);
+  return v;
+}

@@ -1,0 +1,79 @@
+// The vpcflow server process: opens the store, builds the destinations and the control plane,
+// serves the API, and stops everything in reverse order on SIGINT/SIGTERM.
+
+import { serve, type ServerType } from '@hono/node-server';
+import { join } from 'node:path';
+import { Database } from '../store/index.ts';
+import { LogStore } from '../destinations/logstore/index.ts';
+import { ArchiveWriter } from '../destinations/archive/index.ts';
+import { LocalObjectStore } from '../platform/object-store-local.ts';
+import { S3ObjectStore } from '../platform/object-store-s3.ts';
+import type { ObjectStore } from '../platform/object-store.ts';
+import { ControlPlane } from '../control/index.ts';
+import { createApi } from '../api/index.ts';
+
+export interface ServerOptions {
+  dataDir: string;
+  port: number;
+  host?: string;
+  memoryLimit?: string;
+  maxFlows?: number;
+  allowShortIntervals?: boolean;
+  s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+  /** Region assumed for documents that name none. */
+  region?: string;
+  quiet?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  control: ControlPlane;
+  stop(): Promise<void>;
+}
+
+export async function startServer(opts: ServerOptions, installSignalHandlers = true): Promise<RunningServer> {
+  const log = (line: string) => {
+    if (!opts.quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  const db = new Database({ dataDir: opts.dataDir, memoryLimit: opts.memoryLimit });
+  await db.start();
+  const region = opts.region ?? 'us-east-1';
+  const logStore = new LogStore(db, region);
+  const objects: ObjectStore = opts.s3
+    ? new S3ObjectStore({ endpoint: opts.s3.endpoint, region: opts.s3.region, credentials: { accessKeyId: opts.s3.accessKeyId, secretAccessKey: opts.s3.secretAccessKey }, forcePathStyle: true })
+    : new LocalObjectStore(join(opts.dataDir, 's3'), { createMissingBuckets: true });
+  const archive = new ArchiveWriter({ store: objects, tempDir: join(opts.dataDir, 'tmp') });
+  const control = new ControlPlane({ db, logStore, archive, maxFlows: opts.maxFlows ?? 1_000_000, allowShortIntervals: opts.allowShortIntervals ?? false, log });
+  await control.start();
+  const api = createApi({ control, logStore, log });
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: api.fetch, port: opts.port, hostname: opts.host ?? '127.0.0.1' }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  log(`vpcflow serving ${url} (data: ${opts.dataDir}; archive: ${objects.describe()})`);
+  const retention = setInterval(() => void logStore.applyRetention().catch((e) => log(`retention failed: ${e}`)), 3600_000);
+  retention.unref();
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(retention);
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await control.stop();
+      await archive.close();
+      await db.stop();
+      log('vpcflow stopped');
+    })());
+  if (installSignalHandlers) {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stop().then(() => process.exit(0)));
+  }
+  return { url, port, control, stop };
+}

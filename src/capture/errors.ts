@@ -1,0 +1,33 @@
+// Errors the capture readers throw. Per-packet trouble is never thrown: it is counted as a
+// DecodeProblem; only a capture whose file header cannot be read stops a run.
+
+/** The capture's file header (or a section header) cannot be read, so no packet can be framed. */
+export class CaptureFormatError extends Error {
+  override readonly name = 'CaptureFormatError';
+  constructor(
+    /** File path, or a name for a streamed source ('stdin', 'tcpdump'). */
+    readonly source: string,
+    /** Byte offset in the capture where the problem was found. */
+    readonly offset: number,
+    readonly why: string,
+  ) {
+    super(`${source}: not a readable capture at byte ${offset}: ${why}`);
+  }
+}
+
+/**
+ * A link-layer type the decoder has no dissector for. A pcap file has one link type, so it is
+ * thrown; a pcapng interface with such a type is reported in the stats and its packets are skipped.
+ */
+export class UnsupportedLinkTypeError extends Error {
+  override readonly name = 'UnsupportedLinkTypeError';
+  constructor(
+    readonly linkType: number,
+    readonly source: string,
+    /** pcapng interface ordinal (counted across sections); undefined for pcap. */
+    readonly interfaceIndex?: number,
+  ) {
+    const where = interfaceIndex === undefined ? source : `${source} interface ${interfaceIndex}`;
+    super(`${where}: unsupported link-layer type ${linkType}`);
+  }
+}

@@ -1,0 +1,303 @@
+// The control plane: the declared networks and flow logs of each account (kept in the store and
+// in memory), ingest of captures through decode → aggregate → route → deliver, and SQL queries.
+
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { Database } from '../store/index.ts';
+import { appendRecords, type StoredRecord } from '../store/index.ts';
+import type { LogStore } from '../destinations/logstore/index.ts';
+import { ArchiveDeliveryError, type ArchiveWriter } from '../destinations/archive/index.ts';
+import { FlowObserver, type ClosedWindow, type MonitoredInterface } from '../flows/index.ts';
+import { routeWindow, type Delivery, type FlowLogTarget } from '../flowlogs/index.ts';
+import { CaptureStreamDecoder, CaptureFormatError, UnsupportedLinkTypeError } from '../capture/index.ts';
+import { VpcflowError, errorMessage } from '../platform/errors.ts';
+import {
+  planApply, NetworkIndex, validateCreateFlowLogs, matchesDescribeFilters, checkDescribeFilters, validateDeleteFlowLogs, flowLogsCovering, accountOfDocument,
+  type NetworkModel, type FlowLog,
+} from '../model/index.ts';
+import { toTarget, describeFlowLogItem, monitoredInterface, unloggedAddresses } from './mapping.ts';
+
+export interface ControlPlaneOptions {
+  db: Database;
+  logStore: LogStore;
+  archive: ArchiveWriter;
+  maxFlows: number;
+  allowShortIntervals: boolean;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+export interface IngestResult {
+  Name: string;
+  Account: string;
+  Bytes: number;
+  Packets: number;
+  Attributed: number;
+  Windows: number;
+  Records: number;
+  Problems: number;
+  ProblemSamples: { Offset: number; Packet: number; Reason: string }[];
+  SkippedByReason: Record<string, number>;
+  DeliveryErrors: { FlowLogId: string; Message: string }[];
+}
+
+export class ControlPlane {
+  private readonly networks = new Map<string, NetworkModel>();
+  private readonly flowLogs = new Map<string, FlowLog>();
+  private readonly now: () => number;
+
+  constructor(private readonly o: ControlPlaneOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    for (const r of await this.o.db.all('SELECT account_id, model FROM networks')) {
+      this.networks.set(String(r.account_id), JSON.parse(String(r.model)) as NetworkModel);
+    }
+    for (const r of await this.o.db.all('SELECT body FROM flow_logs')) {
+      const fl = JSON.parse(String(r.body)) as FlowLog;
+      this.flowLogs.set(fl.flowLogId, fl);
+    }
+  }
+
+  async stop(): Promise<void> {
+    // Nothing runs in the background yet; ingests finish with their requests.
+  }
+
+  /** The account a request acts for: the one named, else the only account with a network. */
+  async accountFor(account: string | undefined): Promise<string> {
+    if (account) return account;
+    if (this.networks.size === 1) return [...this.networks.keys()][0]!;
+    if (this.networks.size === 0) throw new VpcflowError('InvalidParameterValue', 'no network is declared yet: run `vpcflow apply FILE` first');
+    throw new VpcflowError('InvalidParameterValue', `several accounts have networks (${[...this.networks.keys()].join(', ')}): name one with --account`);
+  }
+
+  async apply(text: string, sourceName: string) {
+    let doc: unknown;
+    try {
+      doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    } catch (e) {
+      const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+      throw new VpcflowError('InvalidDocument', `${sourceName}: not valid YAML or JSON${where}: ${errorMessage(e).split('\n')[0]}`);
+    }
+    const account = accountOfDocument(doc);
+    const current = account ? this.networks.get(account) : undefined;
+    const { model, changes } = planApply(current, doc);
+    if (changes.length > 0) {
+      await this.o.db.transaction(async (tx) => {
+        await tx.run('INSERT OR REPLACE INTO networks VALUES ($1, $2, $3)', [model.account, JSON.stringify(model), BigInt(this.now())]);
+      });
+      this.networks.set(model.account, model);
+    }
+    return {
+      Account: model.account,
+      Changes: changes.map((c) => ({ Action: c.action, ResourceType: c.resourceType, ResourceId: c.resourceId, ...(c.detail ? { Detail: c.detail } : {}) })),
+    };
+  }
+
+  async describeNetwork(account: string | undefined) {
+    const acct = await this.accountFor(account);
+    return { Network: this.networks.get(acct) };
+  }
+
+  private index(account: string): NetworkIndex {
+    const model = this.networks.get(account);
+    if (!model) throw new VpcflowError('InvalidParameterValue', `account ${account} has no declared network: run \`vpcflow apply FILE\` first`);
+    return new NetworkIndex(model);
+  }
+
+  private flowLogsOf(account: string): FlowLog[] {
+    return [...this.flowLogs.values()].filter((f) => f.accountId === account);
+  }
+
+  async createFlowLogs(account: string | undefined, request: Record<string, unknown>) {
+    const acct = await this.accountFor(account);
+    const idx = this.index(acct);
+    const result = validateCreateFlowLogs(request, {
+      accountId: acct,
+      region: idx.model.region,
+      existing: this.flowLogsOf(acct),
+      resourceExists: (type, id) => idx.resourceExists(type, id),
+      now: this.now,
+      allowShortIntervals: this.o.allowShortIntervals,
+    });
+    if (result.valid.length) {
+      await this.o.db.transaction(async (tx) => {
+        for (const fl of result.valid) {
+          await tx.run('INSERT INTO flow_logs VALUES ($1, $2, $3, $4)', [fl.flowLogId, fl.accountId, JSON.stringify(fl), BigInt(fl.creationTime)]);
+        }
+      });
+      for (const fl of result.valid) this.flowLogs.set(fl.flowLogId, fl);
+    }
+    return {
+      ...(typeof request.ClientToken === 'string' ? { ClientToken: request.ClientToken } : {}),
+      FlowLogIds: [...result.replayed, ...result.valid].map((f) => f.flowLogId),
+      Unsuccessful: result.unsuccessful.map((u) => ({ Error: { Code: u.code, Message: u.message }, ResourceId: u.resourceId })),
+    };
+  }
+
+  async describeFlowLogs(account: string | undefined, request: Record<string, unknown>) {
+    const acct = await this.accountFor(account);
+    const ids = Array.isArray(request.FlowLogIds) ? (request.FlowLogIds as string[]) : [];
+    const filters = Array.isArray(request.Filter) ? (request.Filter as { Name: string; Values: string[] }[]) : [];
+    const max = request.MaxResults === undefined || request.MaxResults === null ? undefined : Number(request.MaxResults);
+    if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 1000)) {
+      throw new VpcflowError('InvalidParameterValue', `Value ( ${request.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 1 and 1000.`);
+    }
+    checkDescribeFilters(filters);
+    let list = this.flowLogsOf(acct)
+      .filter((f) => ids.length === 0 || ids.includes(f.flowLogId))
+      .filter((f) => matchesDescribeFilters(f, filters))
+      .sort((a, b) => a.creationTime - b.creationTime || a.flowLogId.localeCompare(b.flowLogId));
+    const start = typeof request.NextToken === 'string' && request.NextToken ? decodeNext(request.NextToken) : 0;
+    list = list.slice(start);
+    const page = max === undefined ? list : list.slice(0, max);
+    const more = max !== undefined && list.length > max;
+    return { FlowLogs: page.map(describeFlowLogItem), ...(more ? { NextToken: Buffer.from(JSON.stringify({ o: start + max! })).toString('base64') } : {}) };
+  }
+
+  async deleteFlowLogs(account: string | undefined, request: Record<string, unknown>) {
+    const acct = await this.accountFor(account);
+    const { toDelete, unsuccessful } = validateDeleteFlowLogs(request, this.flowLogsOf(acct));
+    if (toDelete.length) {
+      await this.o.db.transaction(async (tx) => {
+        for (const id of toDelete) await tx.run('DELETE FROM flow_logs WHERE flow_log_id = $1', [id]);
+      });
+      for (const id of toDelete) this.flowLogs.delete(id);
+    }
+    return { Unsuccessful: unsuccessful.map((u) => ({ Error: { Code: u.code, Message: u.message }, ResourceId: u.resourceId })) };
+  }
+
+  async query(sql: string) {
+    const r = await this.o.db.query(sql);
+    return { Columns: r.columns, Rows: r.rows };
+  }
+
+  /**
+   * Decodes a capture stream, aggregates it on the account's monitored interfaces and delivers every
+   * window to every covering flow log. Resolves after the last window of the file is delivered.
+   */
+  async ingest(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, opts: { name: string; account?: string }): Promise<IngestResult> {
+    const acct = await this.accountFor(opts.account);
+    const idx = this.index(acct);
+    const flowLogs = this.flowLogsOf(acct);
+    const interfaces: MonitoredInterface[] = [];
+    const coverage: FlowLogTarget[][] = [];
+    for (const eni of idx.interfaces()) {
+      const covering = flowLogsCovering(eni, flowLogs);
+      if (covering.length === 0) continue;
+      interfaces.push(monitoredInterface(idx, eni));
+      coverage.push(covering.map(toTarget));
+    }
+    const observer = new FlowObserver({
+      interfaces,
+      intervals: [...new Set(coverage.flat().map((t) => t.maxAggregationInterval))],
+      maxFlows: this.o.maxFlows,
+      unloggedAddresses: unloggedAddresses(idx),
+    });
+    const result: IngestResult = {
+      Name: opts.name, Account: acct, Bytes: 0, Packets: 0, Attributed: 0, Windows: 0, Records: 0, Problems: 0,
+      ProblemSamples: [], SkippedByReason: {}, DeliveryErrors: [],
+    };
+    const decoder = new CaptureStreamDecoder((p) => observer.observe(p), { source: opts.name });
+    const deliverClosed = async () => {
+      const windows = observer.drain();
+      if (windows.length) await this.deliverWindows(windows, interfaces, coverage, result);
+    };
+    let stats;
+    try {
+      for await (const chunk of body as AsyncIterable<Uint8Array>) {
+        result.Bytes += chunk.length;
+        decoder.push(chunk);
+        await deliverClosed();
+      }
+      stats = decoder.end();
+    } catch (e) {
+      // A file we cannot read at all is the client's problem; windows already delivered stay delivered.
+      if (e instanceof CaptureFormatError || e instanceof UnsupportedLinkTypeError) throw new VpcflowError('InvalidCapture', e.message);
+      throw e;
+    }
+    observer.finish();
+    await deliverClosed();
+    result.Packets = stats.packetsRead;
+    result.Attributed = observer.stats.attributed;
+    result.Problems = stats.problemCount;
+    result.ProblemSamples = stats.problems.slice(0, 20).map((p) => ({ Offset: p.fileOffset, Packet: p.packetIndex, Reason: p.reason }));
+    result.SkippedByReason = stats.skippedByReason;
+    this.o.log?.(`ingested ${opts.name}: ${result.Packets} packets, ${result.Records} records in ${result.Windows} windows, ${result.Problems} bad packets`);
+    return result;
+  }
+
+  /** Delivers closed windows: log store deliveries in one transaction, each archive file whole. */
+  async deliverWindows(windows: ClosedWindow[], interfaces: readonly MonitoredInterface[], coverage: readonly (readonly FlowLogTarget[])[], result?: IngestResult): Promise<void> {
+    const deliveries: Delivery[] = windows.flatMap((w) => routeWindow(w, interfaces, coverage));
+    const ingestion = this.now();
+    const stored = (d: Delivery, destination: string): StoredRecord[] =>
+      d.records.map((r) => ({ record: r.record, ownerAccount: d.target.accountId, flowLogId: d.target.flowLogId, destinationType: d.kind, destination, rule: r.rule, ingestionTime: ingestion }));
+
+    const toLogs = deliveries.filter((d) => d.kind === 'cloud-watch-logs');
+    if (toLogs.length) {
+      const announced: [string, string, Awaited<ReturnType<LogStore['appendInTransaction']>>][] = [];
+      await this.o.db.transaction(async (tx) => {
+        for (const d of toLogs) {
+          const group = d.target.destination.type === 'cloud-watch-logs' ? d.target.destination.logGroupName : '';
+          announced.push([d.target.accountId, group, await this.o.logStore.appendInTransaction(tx, d.target.accountId, group, d.events)]);
+          await appendRecords(tx, stored(d, group));
+        }
+      });
+      for (const [a, g, ev] of announced) this.o.logStore.announce(a, g, ev);
+    }
+    for (const d of deliveries) {
+      if (d.kind !== 's3' || d.target.destination.type !== 's3') continue;
+      const dest = d.target.destination;
+      const fileTimeMs = d.fileTime * 1000;
+      try {
+        const prior = await this.o.db.all('SELECT count(DISTINCT sequence) AS n FROM archive_objects WHERE flow_log_id = $1 AND file_time = $2', [d.target.flowLogId, BigInt(fileTimeMs)]);
+        const sequence = Number(prior[0]?.n ?? 0);
+        const keys = await this.o.archive.write({
+          flowLog: { flowLogId: d.target.flowLogId, accountId: d.target.accountId, region: d.target.region, bucket: dest.bucket, prefix: dest.prefix, fields: d.target.fields, fileFormat: dest.fileFormat, hiveCompatiblePartitions: dest.hiveCompatiblePartitions, perHourPartition: dest.perHourPartition },
+          fileTime: fileTimeMs,
+          records: d.records.map((r) => r.record),
+          sequence,
+        });
+        await this.o.db.transaction(async (tx) => {
+          for (const key of keys) {
+            await tx.run('INSERT INTO archive_objects VALUES ($1, $2, $3, $4, $5, $6)', [d.target.flowLogId, BigInt(fileTimeMs), sequence, key, BigInt(d.records.length), BigInt(ingestion)]);
+          }
+          await appendRecords(tx, stored(d, `s3://${dest.bucket}/${dest.prefix}`));
+        });
+        await this.markDelivery(d.target.flowLogId, null);
+      } catch (e) {
+        const message = e instanceof ArchiveDeliveryError ? e.message : `archive delivery failed: ${errorMessage(e)}`;
+        this.o.log?.(message);
+        result?.DeliveryErrors.push({ FlowLogId: d.target.flowLogId, Message: message });
+        await this.markDelivery(d.target.flowLogId, 'Access error');
+        continue;
+      }
+    }
+    if (result) {
+      result.Windows += windows.length;
+      result.Records += deliveries.reduce((n, d) => n + d.records.length, 0);
+    }
+  }
+
+  /** Records the outcome of a delivery on the flow log (DeliverLogsStatus, as DescribeFlowLogs shows it). */
+  private async markDelivery(flowLogId: string, error: string | null): Promise<void> {
+    const fl = this.flowLogs.get(flowLogId);
+    if (!fl) return;
+    const status = error ? 'FAILED' : 'SUCCESS';
+    if (fl.deliverLogsStatus === status && (fl.deliverLogsErrorMessage ?? null) === error) return;
+    const updated: FlowLog = { ...fl, deliverLogsStatus: status, ...(error ? { deliverLogsErrorMessage: error } : { deliverLogsErrorMessage: undefined }) };
+    await this.o.db.run('UPDATE flow_logs SET body = $2 WHERE flow_log_id = $1', [flowLogId, JSON.stringify(updated)]);
+    this.flowLogs.set(flowLogId, updated);
+  }
+}
+
+function decodeNext(token: string): number {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { o?: unknown };
+    if (typeof v.o === 'number' && Number.isInteger(v.o) && v.o >= 0) return v.o;
+  } catch {
+    // reported below
+  }
+  throw new VpcflowError('InvalidParameterValue', `The token '${token}' is invalid.`);
+}

@@ -1,0 +1,276 @@
+// Turns observed packets into AWS flow records: one record per interface × 5-tuple × action per
+// capture window, with NODATA for silent interfaces and SKIPDATA when observations were lost.
+
+import { FlowTable, type FlowKey, type FlowView } from './flow-table.ts';
+import type { MonitoredInterface } from './interfaces.ts';
+import type { FlowRecord } from '../records/index.ts';
+import { formatIpv4, formatIpv6 } from '../net/index.ts';
+
+export interface EmittedRecord {
+  /** Index into the aggregator's interface list. */
+  interfaceIndex: number;
+  record: FlowRecord;
+  /** The rule that decided the verdict (not part of AWS's text), null when unknown. */
+  rule: string | null;
+}
+
+export interface ClosedWindow {
+  intervalSec: number;
+  windowStart: number;
+  windowEnd: number;
+  records: EmittedRecord[];
+}
+
+export interface AggregatorOptions {
+  intervalSec: number;
+  /** Bound on flows per window; beyond it new flows are dropped and reported as SKIPDATA. */
+  maxFlows: number;
+  interfaces: readonly MonitoredInterface[];
+  /** Emit NODATA records for interfaces without traffic in a window (AWS does). Default true. */
+  emitNoData?: boolean;
+  /** Gaps longer than this many windows get one NODATA record spanning the gap instead of one per window. */
+  maxNoDataWindows?: number;
+}
+
+export interface AggregatorStats {
+  packets: number;
+  latePackets: number;
+  skippedPackets: number;
+  windowsClosed: number;
+  recordsEmitted: number;
+}
+
+/** Observation flags, combined with `|`. */
+export const EGRESS = 1;
+export const REJECT = 2;
+/** The other end of the packet is an interface of the same network (traffic-path 1). */
+export const INTERNAL = 4;
+
+export class WindowAggregator {
+  readonly intervalSec: number;
+  private readonly table: FlowTable;
+  private readonly interfaces: readonly MonitoredInterface[];
+  private readonly flowsPerIface: Uint32Array;
+  private readonly skippedPerIface: Uint32Array;
+  private readonly ruleNames: string[] = [''];
+  private readonly ruleIds = new Map<string, number>();
+  private windowStart: number | null = null;
+  private readonly emitNoData: boolean;
+  private readonly maxNoDataWindows: number;
+  private readonly key: FlowKey = {
+    iface: 0, ipv6: false, egress: false, reject: false, internal: false, protocol: 0, srcPort: 0, dstPort: 0,
+    data: new Uint8Array(0), srcOffset: 0, dstOffset: 0,
+  };
+  private readonly pending: ClosedWindow[] = [];
+  readonly stats: AggregatorStats = { packets: 0, latePackets: 0, skippedPackets: 0, windowsClosed: 0, recordsEmitted: 0 };
+
+  constructor(opts: AggregatorOptions) {
+    if (!Number.isInteger(opts.intervalSec) || opts.intervalSec < 1) {
+      throw new RangeError(`aggregation interval must be a positive whole number of seconds, got ${opts.intervalSec}`);
+    }
+    if (opts.interfaces.length > 0xffff) throw new RangeError(`at most 65535 interfaces per aggregator, got ${opts.interfaces.length}`);
+    this.intervalSec = opts.intervalSec;
+    this.table = new FlowTable(opts.maxFlows);
+    this.interfaces = opts.interfaces;
+    this.flowsPerIface = new Uint32Array(opts.interfaces.length);
+    this.skippedPerIface = new Uint32Array(opts.interfaces.length);
+    this.emitNoData = opts.emitNoData ?? true;
+    this.maxNoDataWindows = opts.maxNoDataWindows ?? 100;
+  }
+
+  get activeFlows(): number {
+    return this.table.size;
+  }
+
+  get tableBytes(): number {
+    return this.table.allocatedBytes;
+  }
+
+  get tableCapacity(): number {
+    return this.table.allocatedFlows;
+  }
+
+  /** Interns a rule description, returning the small id `observe` takes (0 = none). */
+  ruleId(rule: string): number {
+    let id = this.ruleIds.get(rule);
+    if (id === undefined) {
+      if (this.ruleNames.length >= 0xffff) return 0;
+      id = this.ruleNames.length;
+      this.ruleNames.push(rule);
+      this.ruleIds.set(rule, id);
+    }
+    return id;
+  }
+
+  /**
+   * Records one packet seen on interface `iface` (an index into `interfaces`).
+   * `flags` combines EGRESS, REJECT and INTERNAL. Closed windows queue up for `drain()`.
+   */
+  observe(
+    timeSec: number, data: Uint8Array, ipv6: boolean, srcOffset: number, dstOffset: number, protocol: number,
+    srcPort: number, dstPort: number, ipBytes: number, awsFlags: number, iface: number, flags: number, rule = 0,
+  ): void {
+    this.stats.packets++;
+    let t = timeSec;
+    if (this.windowStart === null) this.windowStart = Math.floor(t / this.intervalSec) * this.intervalSec;
+    else if (t >= this.windowStart + this.intervalSec) this.closeUntil(t);
+    else if (t < this.windowStart) {
+      // Out-of-order capture: AWS's start/end may lag too; count the packet in the open window.
+      this.stats.latePackets++;
+      t = this.windowStart;
+    }
+    const k = this.key;
+    k.iface = iface;
+    k.ipv6 = ipv6;
+    k.egress = (flags & EGRESS) !== 0;
+    k.reject = (flags & REJECT) !== 0;
+    k.internal = (flags & INTERNAL) !== 0;
+    k.protocol = protocol;
+    k.srcPort = srcPort;
+    k.dstPort = dstPort;
+    k.data = data;
+    k.srcOffset = srcOffset;
+    k.dstOffset = dstOffset;
+    const before = this.table.size;
+    if (!this.table.add(k, t, ipBytes, awsFlags, rule)) {
+      this.stats.skippedPackets++;
+      this.skippedPerIface[iface]!++;
+      return;
+    }
+    if (this.table.size !== before) this.flowsPerIface[iface]!++;
+  }
+
+  /** Closes every window that ends at or before `timeSec` (live capture: call on a clock tick). */
+  advanceTo(timeSec: number): void {
+    if (this.windowStart === null) {
+      this.windowStart = Math.floor(timeSec / this.intervalSec) * this.intervalSec;
+      return;
+    }
+    if (timeSec >= this.windowStart + this.intervalSec) this.closeUntil(timeSec);
+  }
+
+  /** Closes the open window (end of a finished capture file). */
+  finish(): void {
+    if (this.windowStart === null) return;
+    this.closeCurrent();
+    this.windowStart = null;
+  }
+
+  /** Windows closed since the last drain, oldest first. */
+  drain(): ClosedWindow[] {
+    return this.pending.splice(0, this.pending.length);
+  }
+
+  private closeUntil(timeSec: number): void {
+    const target = Math.floor(timeSec / this.intervalSec) * this.intervalSec;
+    this.closeCurrent();
+    const gap = (target - this.windowStart!) / this.intervalSec - 1;
+    if (gap > 0 && this.emitNoData) {
+      if (gap > this.maxNoDataWindows) {
+        this.pending.push(this.noDataWindow(this.windowStart! + this.intervalSec, target));
+      } else {
+        for (let w = this.windowStart! + this.intervalSec; w < target; w += this.intervalSec) {
+          this.pending.push(this.noDataWindow(w, w + this.intervalSec));
+        }
+      }
+    }
+    this.windowStart = target;
+  }
+
+  private noDataWindow(start: number, end: number): ClosedWindow {
+    const records: EmittedRecord[] = this.interfaces.map((_, i) => ({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'NODATA'), rule: null }));
+    this.stats.windowsClosed++;
+    this.stats.recordsEmitted += records.length;
+    return { intervalSec: this.intervalSec, windowStart: start, windowEnd: end, records };
+  }
+
+  private closeCurrent(): void {
+    const start = this.windowStart!;
+    const end = start + this.intervalSec;
+    const records: EmittedRecord[] = [];
+    const addr = new Uint8Array(16);
+    this.table.forEach((f) => {
+      records.push({ interfaceIndex: f.iface, record: this.flowRecord(f, addr), rule: f.rule === 0 ? null : this.ruleNames[f.rule]! });
+    });
+    for (let i = 0; i < this.interfaces.length; i++) {
+      if (this.skippedPerIface[i]! > 0) records.push({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'SKIPDATA'), rule: null });
+      else if (this.flowsPerIface[i] === 0 && this.emitNoData) records.push({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'NODATA'), rule: null });
+    }
+    this.table.clear();
+    this.flowsPerIface.fill(0);
+    this.skippedPerIface.fill(0);
+    this.stats.windowsClosed++;
+    this.stats.recordsEmitted += records.length;
+    this.pending.push({ intervalSec: this.intervalSec, windowStart: start, windowEnd: end, records });
+  }
+
+  private statusRecord(i: number, start: number, end: number, status: 'NODATA' | 'SKIPDATA'): FlowRecord {
+    const n = this.interfaces[i]!;
+    return {
+      ...identityFields(n),
+      version: 2, start, end, 'log-status': status,
+    };
+  }
+
+  private flowRecord(f: FlowView, addr: Uint8Array): FlowRecord {
+    const n = this.interfaces[f.iface]!;
+    const src = addressText(f.ipv6, (w) => f.srcWord(w), addr);
+    const dst = addressText(f.ipv6, (w) => f.dstWord(w), addr);
+    const egress = f.egress;
+    const proto = f.protocol;
+    return {
+      ...identityFields(n),
+      version: 2,
+      srcaddr: egress ? asSeenByInterface(src, f.ipv6, n) : src,
+      dstaddr: egress ? dst : asSeenByInterface(dst, f.ipv6, n),
+      srcport: f.srcPort,
+      dstport: f.dstPort,
+      protocol: proto,
+      packets: f.packets,
+      bytes: f.bytes,
+      start: f.start,
+      end: f.end,
+      action: f.reject ? 'REJECT' : 'ACCEPT',
+      'log-status': 'OK',
+      'tcp-flags': proto === 6 ? f.tcpFlags : 0,
+      type: f.ipv6 ? 'IPv6' : 'IPv4',
+      'pkt-srcaddr': src,
+      'pkt-dstaddr': dst,
+      'flow-direction': egress ? 'egress' : 'ingress',
+      'traffic-path': egress && f.internal ? 1 : null,
+    };
+  }
+}
+
+function identityFields(n: MonitoredInterface): FlowRecord {
+  return {
+    'account-id': n.accountId,
+    'interface-id': n.interfaceId,
+    'vpc-id': n.vpcId,
+    'subnet-id': n.subnetId,
+    'instance-id': n.instanceId,
+    region: n.region,
+    'az-id': n.azId,
+  };
+}
+
+function addressText(ipv6: boolean, word: (i: number) => number, out: Uint8Array): string {
+  const words = ipv6 ? 4 : 1;
+  for (let i = 0; i < words; i++) {
+    const w = word(i);
+    out[i * 4] = w >>> 24;
+    out[i * 4 + 1] = (w >>> 16) & 0xff;
+    out[i * 4 + 2] = (w >>> 8) & 0xff;
+    out[i * 4 + 3] = w & 0xff;
+  }
+  return ipv6 ? formatIpv6(out, 0) : formatIpv4(out, 0);
+}
+
+/**
+ * AWS shows the interface's own side of a record as its primary private IPv4 when the packet
+ * used a secondary or foreign IPv4 address (spec §1.5); the interface's own IPv6 stays as is.
+ */
+function asSeenByInterface(address: string, ipv6: boolean, n: MonitoredInterface): string {
+  if (ipv6) return n.ipv6.includes(address) || n.primaryIpv4 === null ? address : n.primaryIpv4;
+  return n.primaryIpv4 ?? address;
+}

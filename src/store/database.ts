@@ -1,0 +1,138 @@
+// The embedded DuckDB database in the data folder: opened (and migrated) at server start, with
+// serialized transactions so concurrent requests never interleave on the one connection.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { Mutex } from '../platform/mutex.ts';
+import { VpcflowError, errorMessage } from '../platform/errors.ts';
+import { MIGRATIONS } from './schema.ts';
+
+export interface DatabaseOptions {
+  dataDir: string;
+  /** DuckDB memory_limit, e.g. '512MB'. */
+  memoryLimit?: string;
+  threads?: number;
+}
+
+export type Row = Record<string, unknown>;
+
+export class StoreError extends VpcflowError {
+  constructor(message: string, cause?: unknown) {
+    super('InternalError', message, 500, { cause });
+  }
+}
+
+export class Database {
+  private instance: DuckDBInstance | null = null;
+  private conn: DuckDBConnection | null = null;
+  private readonly mutex = new Mutex();
+  readonly path: string;
+
+  constructor(private readonly opts: DatabaseOptions) {
+    this.path = join(opts.dataDir, 'vpcflow.duckdb');
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.opts.dataDir, { recursive: true });
+    try {
+      this.instance = await DuckDBInstance.create(this.path, {
+        memory_limit: this.opts.memoryLimit ?? '512MB',
+        threads: String(this.opts.threads ?? 2),
+      });
+    } catch (e) {
+      throw new StoreError(`cannot open the database ${this.path}: ${errorMessage(e)} (is another vpcflow server using this data folder?)`, e);
+    }
+    this.conn = await this.instance.connect();
+    await this.migrate();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.conn) return;
+    await this.mutex.run(async () => {
+      await this.conn!.run('CHECKPOINT');
+      this.conn!.closeSync();
+      this.instance!.closeSync();
+    });
+    this.conn = null;
+    this.instance = null;
+  }
+
+  private get c(): DuckDBConnection {
+    if (!this.conn) throw new StoreError('the database is not open');
+    return this.conn;
+  }
+
+  /** Runs statements in one transaction: all of them take effect or none. */
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      await this.c.run('BEGIN TRANSACTION');
+      try {
+        const out = await work(new Transaction(this.c));
+        await this.c.run('COMMIT');
+        return out;
+      } catch (e) {
+        await this.c.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  /** A read outside any explicit transaction (still serialized with writes). */
+  all(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
+    return this.mutex.run(() => new Transaction(this.c).all(sql, params));
+  }
+
+  run(sql: string, params: DuckDBValue[] = []): Promise<void> {
+    return this.mutex.run(() => new Transaction(this.c).run(sql, params));
+  }
+
+  /** Runs a user's read-only SQL; anything but a query is refused before it runs. */
+  query(sql: string): Promise<{ columns: string[]; rows: Row[] }> {
+    return this.mutex.run(async () => {
+      let prepared;
+      try {
+        prepared = await this.c.prepare(sql);
+      } catch (e) {
+        throw new VpcflowError('InvalidQuery', `the query does not parse: ${errorMessage(e)}`);
+      }
+      // StatementType 1 = SELECT in DuckDB's C API; EXPLAIN (8) is read-only too.
+      if (prepared.statementType !== 1 && prepared.statementType !== 8) {
+        prepared.destroySync?.();
+        throw new VpcflowError('InvalidQuery', 'only SELECT queries can be run (the store is read-only to queries)');
+      }
+      try {
+        const reader = await prepared.runAndReadAll();
+        return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Row[] };
+      } catch (e) {
+        throw new VpcflowError('InvalidQuery', `the query failed: ${errorMessage(e)}`);
+      }
+    });
+  }
+
+  private async migrate(): Promise<void> {
+    await this.c.run('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+    const done = new Set((await new Transaction(this.c).all('SELECT id FROM schema_migrations')).map((r) => Number(r.id)));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.id)) continue;
+      await this.transaction(async (tx) => {
+        await tx.run(m.sql);
+        await tx.run('INSERT INTO schema_migrations VALUES ($1, $2)', [m.id, BigInt(Date.now())]);
+      });
+    }
+  }
+}
+
+/** Statement helpers bound to the connection inside a transaction. */
+export class Transaction {
+  constructor(readonly connection: DuckDBConnection) {}
+
+  async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
+    await this.connection.run(sql, params.length ? params : undefined);
+  }
+
+  async all(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql, params.length ? params : undefined);
+    return reader.getRowObjectsJson() as Row[];
+  }
+}

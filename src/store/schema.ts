@@ -1,0 +1,44 @@
+// The embedded store's schema, as ordered migrations; each runs once, recorded in schema_migrations.
+
+import { FIELDS, columnName } from '../records/index.ts';
+
+const duckType = { INT_32: 'INTEGER', INT_64: 'BIGINT', STRING: 'VARCHAR' } as const;
+
+/** Every AWS field as a column named as Athena names it (hyphens → underscores). */
+export const RECORD_COLUMNS: readonly { field: string; column: string; sqlType: string }[] = FIELDS.map((f) => ({
+  field: f.name,
+  column: columnName(f.name),
+  sqlType: duckType[f.parquet],
+}));
+
+const recordColumnsDdl = RECORD_COLUMNS.map((c) => `"${c.column}" ${c.sqlType}`).join(',\n  ');
+
+export const MIGRATIONS: readonly { id: number; sql: string }[] = [
+  {
+    id: 1,
+    sql: `
+CREATE TABLE networks (account_id VARCHAR PRIMARY KEY, model JSON NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE flow_logs (flow_log_id VARCHAR PRIMARY KEY, account_id VARCHAR NOT NULL, body JSON NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE client_tokens (account_id VARCHAR, token VARCHAR, request_hash VARCHAR, response JSON, PRIMARY KEY (account_id, token));
+CREATE TABLE log_groups (
+  account_id VARCHAR NOT NULL, name VARCHAR NOT NULL, creation_time BIGINT NOT NULL, retention_days INTEGER,
+  PRIMARY KEY (account_id, name));
+CREATE TABLE log_streams (
+  account_id VARCHAR NOT NULL, group_name VARCHAR NOT NULL, name VARCHAR NOT NULL, creation_time BIGINT NOT NULL,
+  first_event BIGINT, last_event BIGINT, last_ingestion BIGINT,
+  PRIMARY KEY (account_id, group_name, name));
+CREATE SEQUENCE log_event_ids;
+CREATE TABLE log_events (
+  account_id VARCHAR NOT NULL, group_name VARCHAR NOT NULL, stream_name VARCHAR NOT NULL,
+  event_id BIGINT NOT NULL, "timestamp" BIGINT NOT NULL, ingestion_time BIGINT NOT NULL, message VARCHAR NOT NULL);
+CREATE TABLE flow_records (
+  ${recordColumnsDdl},
+  owner_account VARCHAR NOT NULL, flow_log_id VARCHAR NOT NULL, destination_type VARCHAR NOT NULL,
+  destination VARCHAR NOT NULL, rule VARCHAR, ingestion_time BIGINT NOT NULL);
+CREATE TABLE archive_objects (
+  flow_log_id VARCHAR NOT NULL, file_time BIGINT NOT NULL, sequence INTEGER NOT NULL, object_key VARCHAR NOT NULL,
+  records BIGINT NOT NULL, written_at BIGINT NOT NULL);
+CREATE VIEW flows AS SELECT * FROM flow_records;
+`,
+  },
+];
