@@ -1,11 +1,10 @@
 // `npm run bench`: vpcflow's decode+aggregate packet rate beside softflowd reading the same real
 // capture in the same run, memory per active flow, and records/s through format+deliver beside
 // DuckDB writing the same records as gzip text. Prints ratios; see bench/RESULTS.md.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createSocket } from 'node:dgram';
 import { CaptureStreamDecoder } from '../src/capture/index.ts';
 import { FlowObserver, type ClosedWindow, type MonitoredInterface } from '../src/flows/index.ts';
 import { routeWindow, type FlowLogTarget } from '../src/flowlogs/index.ts';
@@ -76,25 +75,9 @@ function ours(): { seconds: number; packets: number; windows: ClosedWindow[]; pe
   return { seconds, packets: stats.packetsRead, windows, peakFlows, tableBytes, tableFlows, heapPerFlow: (arrayBytesAtPeak - heapBefore) / Math.max(1, peakFlows) };
 }
 
-async function softflowd(): Promise<{ seconds: number; flows: string }> {
-  const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  let datagrams = 0;
-  sock.on('message', () => datagrams++);
-  const dir = mkdtempSync(join(tmpdir(), 'vpcflow-bench-sf-'));
-  const t0 = process.hrtime.bigint();
-  // Its own process group: softflowd -r ends by signalling its group once the file is read.
-  const child = spawn('softflowd', ['-r', capture, '-n', `127.0.0.1:${sock.address().port}`, '-v', '9', '-m', '4000000', '-d', '-p', join(dir, 'pid'), '-c', join(dir, 'ctl')], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  await new Promise((r) => child.once('exit', r));
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  sock.close();
-  rmSync(dir, { recursive: true, force: true });
-  if (!/Flows exported/.test(output)) throw new Error(`softflowd did not finish: ${output.slice(-500)}`);
-  const r = { stdout: output, stderr: '' };
-  return { seconds, flows: /Flows exported: (\d+)/.exec(r.stdout + r.stderr)?.[1] ?? '?' };
+async function softflowd(): Promise<{ seconds: number; flows: number }> {
+  const out = execFileSync(process.execPath, [join(import.meta.dirname, 'softflowd-peer.mjs'), capture], { encoding: 'utf8' });
+  return JSON.parse(out) as { seconds: number; flows: number };
 }
 
 async function deliver(windows: ClosedWindow[]): Promise<{ records: number; logSeconds: number; archiveSeconds: number; peerSeconds: number }> {
@@ -136,8 +119,12 @@ async function deliver(windows: ClosedWindow[]): Promise<{ records: number; logS
   return { records, logSeconds, archiveSeconds, peerSeconds };
 }
 
+const progress = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+progress('softflowd reading the capture (1/2)');
 const sf = await softflowd();
+progress('vpcflow decode+aggregate');
 const us = ours();
+progress('softflowd reading the capture (2/2)');
 const sf2 = await softflowd();
 const sfSeconds = Math.min(sf.seconds, sf2.seconds);
 const ourRate = us.packets / us.seconds;
@@ -146,6 +133,7 @@ line(`decode+aggregate: vpcflow ${fmt(ourRate)} packets/s (${us.packets} packets
 line(`                  softflowd -r ${fmt(sfRate)} packets/s (best of 2: ${sfSeconds.toFixed(2)} s, ${sf.flows} flows exported)`);
 line(`                  ratio vpcflow/softflowd = ${(ourRate / sfRate).toFixed(2)}`);
 line(`memory per active flow: ${(us.tableBytes / us.tableFlows).toFixed(1)} bytes (flow table ${(us.tableBytes / 1048576).toFixed(1)} MiB for ${us.tableFlows} slots; peak ${us.peakFlows} active flows; ${(us.tableBytes / us.peakFlows).toFixed(1)} bytes per live flow incl. unused slots)`);
+progress(`delivering ${us.windows.reduce((n, w) => n + w.records.length, 0)} records`);
 const d = await deliver(us.windows);
 line(`format+deliver: log store ${fmt(d.records / d.logSeconds)} records/s, archive gzip text ${fmt(d.records / d.archiveSeconds)} records/s (${d.records} records)`);
 line(`                DuckDB COPY to gzip text (peer) ${fmt(d.records / d.peerSeconds)} records/s; ratio archive/peer = ${((d.records / d.archiveSeconds) / (d.records / d.peerSeconds)).toFixed(2)}`);

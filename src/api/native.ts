@@ -5,11 +5,13 @@ import { Hono, type Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { ControlPlane } from '../control/index.ts';
 import type { LogStore } from '../destinations/logstore/index.ts';
+import type { AccountStore } from './aws/index.ts';
 import { errorMessage } from '../platform/errors.ts';
 
 export interface ApiDeps {
   control: ControlPlane;
   logStore: LogStore;
+  accounts?: AccountStore;
   /** Largest JSON body accepted (bytes). */
   maxJsonBytes?: number;
   log?: (line: string) => void;
@@ -68,6 +70,13 @@ export function createApi(deps: ApiDeps): Hono {
     const body = c.req.raw.body;
     if (!body) throw coded('MissingParameter', 'the request body must be the capture file');
     return c.json(await control.ingest(body, { name: c.req.query('name') ?? 'upload', account: account(c) }));
+  });
+  app.post('/v1/vpcflow/CreateAccessKey', async (c) => {
+    const b = await json(c);
+    if (!deps.accounts) throw coded('UnsupportedOperation', 'this server has no account store');
+    if (typeof b.AccountId !== 'string' || !/^\d{12}$/.test(b.AccountId)) throw coded('InvalidParameterValue', `AccountId must be 12 digits, got ${JSON.stringify(b.AccountId ?? null)}`);
+    const key = await deps.accounts.createAccessKey(b.AccountId);
+    return c.json({ AccessKey: { AccountId: key.accountId, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey } });
   });
   app.post('/v1/vpcflow/Query', async (c) => {
     const b = await json(c);

@@ -11,6 +11,7 @@ import { S3ObjectStore } from '../platform/object-store-s3.ts';
 import type { ObjectStore } from '../platform/object-store.ts';
 import { ControlPlane } from '../control/index.ts';
 import { createApi } from '../api/index.ts';
+import { AccountStore, mountAwsEndpoint } from '../api/aws/index.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -20,6 +21,8 @@ export interface ServerOptions {
   maxFlows?: number;
   allowShortIntervals?: boolean;
   s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+  /** Unsigned AWS API requests act for this account (off unless set). */
+  anonymousAccount?: string;
   /** Region assumed for documents that name none. */
   region?: string;
   quiet?: boolean;
@@ -46,7 +49,12 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
   const archive = new ArchiveWriter({ store: objects, tempDir: join(opts.dataDir, 'tmp') });
   const control = new ControlPlane({ db, logStore, archive, maxFlows: opts.maxFlows ?? 1_000_000, allowShortIntervals: opts.allowShortIntervals ?? false, log });
   await control.start();
-  const api = createApi({ control, logStore, log });
+  const accounts = new AccountStore(db, { masterKeyFile: join(opts.dataDir, 'keys', 'master.key') });
+  await accounts.start();
+  const api = createApi({ control, logStore, accounts, log });
+  // The AWS-compatible endpoint (EC2 Query + CloudWatch Logs JSON, SigV4) on POST /.
+  mountAwsEndpoint(api, { control, logStore, accounts, log, anonymousAccount: opts.anonymousAccount });
+  if (opts.anonymousAccount) log(`WARNING: anonymous mode is ON: unsigned AWS API requests act as account ${opts.anonymousAccount}`);
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: api.fetch, port: opts.port, hostname: opts.host ?? '127.0.0.1' }, () => resolve(s));

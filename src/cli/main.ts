@@ -56,11 +56,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--s3-access-key-id <id>').env('VPCFLOW_S3_ACCESS_KEY_ID'))
     .addOption(new Option('--s3-secret-access-key <secret>').env('VPCFLOW_S3_SECRET_ACCESS_KEY'))
     .option('--short-intervals', 'allow max-aggregation-interval values below 60 s (an extension for tests and demos)', false)
+    .option('--anonymous-account <id>', 'DANGER: let unsigned AWS API requests act as this account')
     .action(async (o) => {
       const { startServer } = await import('../app/server.ts');
       await startServer({
         dataDir: resolve(o.dataDir), port: o.port, host: o.host, memoryLimit: o.memoryLimit, maxFlows: o.maxFlows,
-        allowShortIntervals: o.shortIntervals,
+        allowShortIntervals: o.shortIntervals, anonymousAccount: o.anonymousAccount,
         s3: o.s3Endpoint ? { endpoint: o.s3Endpoint, region: o.s3Region, accessKeyId: o.s3AccessKeyId ?? 'vpcflow', secretAccessKey: o.s3SecretAccessKey ?? 'vpcflow' } : undefined,
       });
     });
@@ -239,6 +240,12 @@ export function buildProgram(): Command {
           if ((e as Error).name !== 'AbortError') throw e;
         });
     });
+
+  const accounts = program.command('accounts').description('access keys for the AWS-compatible API (aws CLI / SDKs with --endpoint-url)');
+  clientOptions(accounts.command('create'))
+    .description('create an access key for an account; the secret is shown only now')
+    .requiredOption('--account <id>', '12-digit account id')
+    .action(async (o: ClientOpts & { account: string }) => printObject(await new Client(o.endpoint).call('/v1/vpcflow/CreateAccessKey', { AccountId: o.account }), o.output));
 
   clientOptions(program.command('query').argument('<sql>', 'a SELECT over the `flows` view (every delivered record, Athena column names) or log_events'), 'table')
     .description('run SQL over all delivered records (log store and archive)')

@@ -7,7 +7,7 @@ import { appendRecords, type StoredRecord } from '../store/index.ts';
 import type { LogStore } from '../destinations/logstore/index.ts';
 import { ArchiveDeliveryError, type ArchiveWriter } from '../destinations/archive/index.ts';
 import { FlowObserver, type ClosedWindow, type MonitoredInterface } from '../flows/index.ts';
-import { routeWindow, type Delivery, type FlowLogTarget } from '../flowlogs/index.ts';
+import { routeWindow, FILE_PERIOD_SEC, type ArchiveDelivery, type Delivery, type FlowLogTarget } from '../flowlogs/index.ts';
 import { CaptureStreamDecoder, CaptureFormatError, UnsupportedLinkTypeError } from '../capture/index.ts';
 import { VpcflowError, errorMessage } from '../platform/errors.ts';
 import {
@@ -199,9 +199,12 @@ export class ControlPlane {
       ProblemSamples: [], SkippedByReason: {}, DeliveryErrors: [],
     };
     const decoder = new CaptureStreamDecoder((p) => observer.observe(p), { source: opts.name });
+    const pending = newPendingArchive();
     const deliverClosed = async () => {
       const windows = observer.drain();
-      if (windows.length) await this.deliverWindows(windows, interfaces, coverage, result);
+      if (!windows.length) return;
+      await this.deliverWindows(windows, interfaces, coverage, pending, result);
+      await this.flushArchive(pending, false, result);
     };
     let stats;
     try {
@@ -218,6 +221,7 @@ export class ControlPlane {
     }
     observer.finish();
     await deliverClosed();
+    await this.flushArchive(pending, true, result);
     result.Packets = stats.packetsRead;
     result.Attributed = observer.stats.attributed;
     result.Problems = stats.problemCount;
@@ -227,8 +231,12 @@ export class ControlPlane {
     return result;
   }
 
-  /** Delivers closed windows: log store deliveries in one transaction, each archive file whole. */
-  async deliverWindows(windows: ClosedWindow[], interfaces: readonly MonitoredInterface[], coverage: readonly (readonly FlowLogTarget[])[], result?: IngestResult): Promise<void> {
+  /**
+   * Delivers closed windows: log store deliveries at once, in one transaction; archive records are
+   * gathered per flow log and 5-minute file period into `pending` and written by `flushArchive`
+   * once the period is complete, so a period becomes one file as AWS publishes it.
+   */
+  async deliverWindows(windows: ClosedWindow[], interfaces: readonly MonitoredInterface[], coverage: readonly (readonly FlowLogTarget[])[], pending: PendingArchive, result?: IngestResult): Promise<void> {
     const deliveries: Delivery[] = windows.flatMap((w) => routeWindow(w, interfaces, coverage));
     const ingestion = this.now();
     const stored = (d: Delivery, destination: string): StoredRecord[] =>
@@ -247,7 +255,26 @@ export class ControlPlane {
       for (const [a, g, ev] of announced) this.o.logStore.announce(a, g, ev);
     }
     for (const d of deliveries) {
-      if (d.kind !== 's3' || d.target.destination.type !== 's3') continue;
+      if (d.kind !== 's3') continue;
+      const key = `${d.target.flowLogId} ${d.fileTime}`;
+      const held = pending.get(key);
+      if (!held) pending.set(key, d);
+      else for (const r of d.records) held.records.push(r);
+    }
+    for (const w of windows) pending.closedUntil.set(w.intervalSec, Math.max(pending.closedUntil.get(w.intervalSec) ?? 0, w.windowEnd));
+    if (result) {
+      result.Windows += windows.length;
+      result.Records += deliveries.reduce((n, d) => n + d.records.length, 0);
+    }
+  }
+
+  /** Writes every pending archive file whose 5-minute period can get no more records (all of them when `all`). */
+  async flushArchive(pending: PendingArchive, all: boolean, result?: IngestResult): Promise<void> {
+    const ingestion = this.now();
+    for (const [key, d] of [...pending]) {
+      if (!all && d.fileTime + FILE_PERIOD_SEC > (pending.closedUntil.get(d.target.maxAggregationInterval) ?? 0)) continue;
+      pending.delete(key);
+      if (d.target.destination.type !== 's3') continue;
       const dest = d.target.destination;
       const fileTimeMs = d.fileTime * 1000;
       try {
@@ -259,11 +286,12 @@ export class ControlPlane {
           records: d.records.map((r) => r.record),
           sequence,
         });
+        const destination = `s3://${dest.bucket}/${dest.prefix}`;
         await this.o.db.transaction(async (tx) => {
-          for (const key of keys) {
-            await tx.run('INSERT INTO archive_objects VALUES ($1, $2, $3, $4, $5, $6)', [d.target.flowLogId, BigInt(fileTimeMs), sequence, key, BigInt(d.records.length), BigInt(ingestion)]);
+          for (const k of keys) {
+            await tx.run('INSERT INTO archive_objects VALUES ($1, $2, $3, $4, $5, $6)', [d.target.flowLogId, BigInt(fileTimeMs), sequence, k, BigInt(d.records.length), BigInt(ingestion)]);
           }
-          await appendRecords(tx, stored(d, `s3://${dest.bucket}/${dest.prefix}`));
+          await appendRecords(tx, d.records.map((r) => ({ record: r.record, ownerAccount: d.target.accountId, flowLogId: d.target.flowLogId, destinationType: 's3', destination, rule: r.rule, ingestionTime: ingestion })));
         });
         await this.markDelivery(d.target.flowLogId, null);
       } catch (e) {
@@ -271,12 +299,7 @@ export class ControlPlane {
         this.o.log?.(message);
         result?.DeliveryErrors.push({ FlowLogId: d.target.flowLogId, Message: message });
         await this.markDelivery(d.target.flowLogId, 'Access error');
-        continue;
       }
-    }
-    if (result) {
-      result.Windows += windows.length;
-      result.Records += deliveries.reduce((n, d) => n + d.records.length, 0);
     }
   }
 
@@ -291,6 +314,14 @@ export class ControlPlane {
     this.flowLogs.set(flowLogId, updated);
   }
 }
+
+/**
+ * Archive records waiting for their 5-minute file period to complete, keyed by flow log and period;
+ * `closedUntil` holds, per aggregation interval, the end of the last closed window.
+ */
+export type PendingArchive = Map<string, ArchiveDelivery> & { closedUntil: Map<number, number> };
+
+const newPendingArchive = (): PendingArchive => Object.assign(new Map<string, ArchiveDelivery>(), { closedUntil: new Map<number, number>() });
 
 function decodeNext(token: string): number {
   try {

@@ -30,6 +30,8 @@ export class FlowTable {
   private endArr: Uint32Array;
   private flagsArr: Uint8Array;
   private ruleArr: Uint16Array;
+  /** Each flow's key hash: probes compare it before the key, and growing needs no rehash. */
+  private hashArr: Uint32Array;
   private index: Int32Array;
   private indexMask: number;
   private readonly scratch = new Uint32Array(KEY_WORDS);
@@ -47,6 +49,7 @@ export class FlowTable {
     this.endArr = new Uint32Array(this.capacity);
     this.flagsArr = new Uint8Array(this.capacity);
     this.ruleArr = new Uint16Array(this.capacity);
+    this.hashArr = new Uint32Array(this.capacity);
     const slots = indexSizeFor(this.capacity);
     this.index = new Int32Array(slots).fill(EMPTY);
     this.indexMask = slots - 1;
@@ -60,7 +63,7 @@ export class FlowTable {
   get allocatedBytes(): number {
     return (
       this.keys.byteLength + this.packetsArr.byteLength + this.bytesArr.byteLength + this.startArr.byteLength +
-      this.endArr.byteLength + this.flagsArr.byteLength + this.ruleArr.byteLength + this.index.byteLength
+      this.endArr.byteLength + this.flagsArr.byteLength + this.ruleArr.byteLength + this.hashArr.byteLength + this.index.byteLength
     );
   }
 
@@ -93,15 +96,16 @@ export class FlowTable {
     }
     let h = 0x811c9dc5;
     for (let i = 0; i < KEY_WORDS; i++) h = Math.imul(h ^ s[i]!, 0x01000193);
-    h ^= h >>> 15;
+    h = (h ^ (h >>> 15)) >>> 0;
     let slot = h & this.indexMask;
     const keys = this.keys;
+    const hashes = this.hashArr;
     for (;;) {
       const at = this.index[slot]!;
       if (at === EMPTY) break;
       const base = at * KEY_WORDS;
       if (
-        keys[base] === s[0] && keys[base + 1] === s[1] && keys[base + 2] === s[2] && keys[base + 6] === s[6] &&
+        hashes[at] === h && keys[base] === s[0] && keys[base + 1] === s[1] && keys[base + 2] === s[2] && keys[base + 6] === s[6] &&
         keys[base + 3] === s[3] && keys[base + 4] === s[4] && keys[base + 5] === s[5] &&
         keys[base + 7] === s[7] && keys[base + 8] === s[8] && keys[base + 9] === s[9]
       ) {
@@ -122,7 +126,9 @@ export class FlowTable {
       return this.add(k, timeSec, ipBytes, awsFlags, rule);
     }
     const at = this.count++;
-    keys.set(s, at * KEY_WORDS);
+    const base = at * KEY_WORDS;
+    for (let i = 0; i < KEY_WORDS; i++) keys[base + i] = s[i]!;
+    hashes[at] = h;
     this.index[slot] = at;
     this.packetsArr[at] = 1;
     this.bytesArr[at] = ipBytes;
@@ -185,15 +191,13 @@ export class FlowTable {
     this.endArr = grown(this.endArr, cap);
     this.flagsArr = grown(this.flagsArr, cap);
     this.ruleArr = grown(this.ruleArr, cap);
+    this.hashArr = grown(this.hashArr, cap);
     this.capacity = cap;
     const slots = indexSizeFor(cap);
     this.index = new Int32Array(slots).fill(EMPTY);
     this.indexMask = slots - 1;
     for (let i = 0; i < this.count; i++) {
-      let h = 0x811c9dc5;
-      for (let w = 0; w < KEY_WORDS; w++) h = Math.imul(h ^ this.keys[i * KEY_WORDS + w]!, 0x01000193);
-      h ^= h >>> 15;
-      let slot = h & this.indexMask;
+      let slot = this.hashArr[i]! & this.indexMask;
       while (this.index[slot] !== EMPTY) slot = (slot + 1) & this.indexMask;
       this.index[slot] = i;
     }

@@ -1,0 +1,153 @@
+// The CloudWatch Logs JSON 1.1 protocol: `X-Amz-Target: Logs_20140328.<Operation>` with a JSON
+// body of lower-camel members, dispatched to the log store for the caller's account; errors are
+// `{"__type": code, "message": …}`. Covers what the aws CLI's `logs` commands (and `logs tail
+// [--follow]`, which polls FilterLogEvents) send.
+
+import type { LogStore } from '../../destinations/logstore/index.ts';
+import { AwsProtocolError } from './errors.ts';
+
+export const LOGS_TARGET_PREFIX = 'Logs_20140328.';
+export const LOGS_CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+export interface LogsRequest {
+  operation: string;
+  input: Record<string, unknown>;
+}
+
+type Input = Record<string, unknown>;
+type LogsHandler = (logStore: LogStore, accountId: string, input: Input) => Promise<unknown>;
+
+const invalid = (message: string): AwsProtocolError => new AwsProtocolError('InvalidParameterException', message);
+const serialization = (message: string): AwsProtocolError => new AwsProtocolError('SerializationException', message);
+const notNull = (key: string): AwsProtocolError => invalid(`1 validation error detected: Value null at '${key}' failed to satisfy constraint: Member must not be null`);
+const absent = (v: unknown): boolean => v === undefined || v === null;
+
+function optString(b: Input, key: string): string | undefined {
+  const v = b[key];
+  if (absent(v)) return undefined;
+  if (typeof v !== 'string') throw serialization(`'${key}' must be a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function reqString(b: Input, key: string): string {
+  const v = optString(b, key);
+  if (v === undefined) throw notNull(key);
+  return v;
+}
+
+function optInt(b: Input, key: string, min = 0): number | undefined {
+  const v = b[key];
+  if (absent(v)) return undefined;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw serialization(`'${key}' must be an integer, got ${JSON.stringify(v)}`);
+  if (v < min) throw invalid(`1 validation error detected: Value '${v}' at '${key}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
+  return v;
+}
+
+function optBool(b: Input, key: string): boolean | undefined {
+  const v = b[key];
+  if (absent(v)) return undefined;
+  if (typeof v !== 'boolean') throw serialization(`'${key}' must be a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function optStringList(b: Input, key: string): string[] | undefined {
+  const v = b[key];
+  if (absent(v)) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw serialization(`'${key}' must be a list of strings`);
+  return v as string[];
+}
+
+/** Members AWS defines that would change what the call does, which the log store cannot honour. */
+function refuseUnsupported(b: Input, members: Record<string, (v: unknown) => boolean>): void {
+  for (const [key, acceptable] of Object.entries(members)) {
+    if (!absent(b[key]) && !acceptable(b[key])) throw invalid(`The parameter ${key} (${JSON.stringify(b[key])}) is not supported by this endpoint`);
+  }
+}
+
+const ARN_GROUP = /^arn:[a-z-]+:logs:([a-z0-9-]+):(\d{12}):log-group:([^:]+)(?::\*)?$/;
+
+/**
+ * The group an operation names: `logGroupName`, or `logGroupIdentifier` (a name or an ARN). An
+ * ARN of another account gets the same answer as a group that does not exist, so accounts cannot
+ * probe each other.
+ */
+function groupOf(b: Input, accountId: string): string {
+  const name = optString(b, 'logGroupName');
+  const identifier = optString(b, 'logGroupIdentifier');
+  if (name !== undefined && identifier !== undefined) throw invalid('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
+  if (name !== undefined) return name;
+  if (identifier === undefined) throw invalid('Should provide either name or ARN of LogGroup.');
+  if (!identifier.startsWith('arn:')) return identifier;
+  const m = ARN_GROUP.exec(identifier);
+  if (!m) throw invalid(`1 validation error detected: Value '${identifier}' at 'logGroupIdentifier' failed to satisfy constraint: Member must be a log group name or ARN`);
+  if (m[2] !== accountId) throw new AwsProtocolError('ResourceNotFoundException', 'The specified log group does not exist.');
+  return m[3]!;
+}
+
+const empty = async (work: Promise<void>): Promise<Record<string, never>> => {
+  await work;
+  return {};
+};
+
+const OPERATIONS: Readonly<Record<string, LogsHandler>> = {
+  CreateLogGroup: (store, account, b) => {
+    refuseUnsupported(b, { kmsKeyId: () => false, tags: (v) => typeof v === 'object' && Object.keys(v as object).length === 0, logGroupClass: (v) => v === 'STANDARD', deletionProtectionEnabled: (v) => v === false });
+    return empty(store.createLogGroup(account, reqString(b, 'logGroupName')));
+  },
+  DeleteLogGroup: (store, account, b) => empty(store.deleteLogGroup(account, reqString(b, 'logGroupName'))),
+  PutRetentionPolicy: (store, account, b) => {
+    const days = optInt(b, 'retentionInDays', Number.MIN_SAFE_INTEGER);
+    if (days === undefined) throw notNull('retentionInDays');
+    return empty(store.putRetentionPolicy(account, reqString(b, 'logGroupName'), days));
+  },
+  DescribeLogGroups: (store, account, b) => {
+    refuseUnsupported(b, { accountIdentifiers: () => false, logGroupIdentifiers: () => false, logGroupClass: (v) => v === 'STANDARD' });
+    return store.describeLogGroups(account, {
+      prefix: optString(b, 'logGroupNamePrefix'), pattern: optString(b, 'logGroupNamePattern'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
+    });
+  },
+  DescribeLogStreams: (store, account, b) =>
+    store.describeLogStreams(account, groupOf(b, account), {
+      prefix: optString(b, 'logStreamNamePrefix'), orderBy: optString(b, 'orderBy'), descending: optBool(b, 'descending'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
+    }),
+  GetLogEvents: (store, account, b) =>
+    store.getLogEvents(account, groupOf(b, account), reqString(b, 'logStreamName'), {
+      startTime: optInt(b, 'startTime'), endTime: optInt(b, 'endTime'), startFromHead: optBool(b, 'startFromHead'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
+    }),
+  // `interleaved` (always sent by `aws logs tail`) is deprecated and ignored by AWS too; `unmask` has nothing to unmask here.
+  FilterLogEvents: (store, account, b) => {
+    optBool(b, 'interleaved');
+    optBool(b, 'unmask');
+    return store.filterLogEvents(account, {
+      logGroupName: groupOf(b, account), logStreamNames: optStringList(b, 'logStreamNames'), logStreamNamePrefix: optString(b, 'logStreamNamePrefix'),
+      startTime: optInt(b, 'startTime'), endTime: optInt(b, 'endTime'), filterPattern: optString(b, 'filterPattern'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
+    });
+  },
+};
+
+export const LOGS_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);
+
+/** Reads the operation from X-Amz-Target and the JSON body; throws AwsProtocolError with CloudWatch Logs' codes. */
+export function parseLogsRequest(target: string | undefined, body: string): LogsRequest {
+  if (!target) throw new AwsProtocolError('UnknownOperationException', `The request has no X-Amz-Target header (expected ${LOGS_TARGET_PREFIX}<Operation>)`);
+  if (!target.startsWith(LOGS_TARGET_PREFIX)) throw new AwsProtocolError('UnknownOperationException', `Unknown X-Amz-Target '${target}' (expected ${LOGS_TARGET_PREFIX}<Operation>)`);
+  const operation = target.slice(LOGS_TARGET_PREFIX.length);
+  if (!Object.hasOwn(OPERATIONS, operation)) throw new AwsProtocolError('UnknownOperationException', `The operation ${operation} is not supported by this endpoint (supported: ${LOGS_OPERATIONS.join(', ')})`);
+  if (!body.trim()) return { operation, input: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (e) {
+    throw serialization(`The request body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw serialization('The request body must be a JSON object');
+  return { operation, input: parsed as Input };
+}
+
+export async function runLogsOperation(logStore: LogStore, accountId: string, request: LogsRequest): Promise<unknown> {
+  const handler = OPERATIONS[request.operation];
+  if (!handler) throw new AwsProtocolError('UnknownOperationException', `The operation ${request.operation} is not supported by this endpoint`);
+  return handler(logStore, accountId, request.input);
+}
+
+export const logsErrorBody = (code: string, message: string): string => JSON.stringify({ __type: code, message });
