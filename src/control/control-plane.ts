@@ -201,10 +201,13 @@ export class ControlPlane {
     const decoder = new CaptureStreamDecoder((p) => observer.observe(p), { source: opts.name });
     const pending = newPendingArchive();
     const deliverClosed = async () => {
-      const windows = observer.drain();
-      if (!windows.length) return;
-      await this.deliverWindows(windows, interfaces, coverage, pending, result);
-      await this.flushArchive(pending, false, result);
+      for (;;) {
+        // Parts of at most DELIVERY_BATCH flow records: a huge window never sits in memory whole.
+        const windows = observer.drain(DELIVERY_BATCH);
+        if (!windows.length) return;
+        await this.deliverWindows(windows, interfaces, coverage, pending, result);
+        await this.flushArchive(pending, false, result);
+      }
     };
     let stats;
     try {
@@ -272,7 +275,9 @@ export class ControlPlane {
   async flushArchive(pending: PendingArchive, all: boolean, result?: IngestResult): Promise<void> {
     const ingestion = this.now();
     for (const [key, d] of [...pending]) {
-      if (!all && d.fileTime + FILE_PERIOD_SEC > (pending.closedUntil.get(d.target.maxAggregationInterval) ?? 0)) continue;
+      const complete = d.fileTime + FILE_PERIOD_SEC <= (pending.closedUntil.get(d.target.maxAggregationInterval) ?? 0);
+      // A period with very many records becomes several files, as AWS closes files at a size cap.
+      if (!all && !complete && d.records.length < ARCHIVE_FILE_RECORDS) continue;
       pending.delete(key);
       if (d.target.destination.type !== 's3') continue;
       const dest = d.target.destination;
@@ -314,6 +319,11 @@ export class ControlPlane {
     this.flowLogs.set(flowLogId, updated);
   }
 }
+
+/** Flow records built and delivered per step of an ingest. */
+const DELIVERY_BATCH = 50_000;
+/** An archive file is written early once it holds this many records. */
+const ARCHIVE_FILE_RECORDS = 250_000;
 
 /**
  * Archive records waiting for their 5-minute file period to complete, keyed by flow log and period;

@@ -21,6 +21,14 @@ export interface ClosedWindow {
   records: EmittedRecord[];
 }
 
+interface Closing {
+  start: number;
+  end: number;
+  table: FlowTable | null;
+  cursor: number;
+  statusRecords: EmittedRecord[];
+}
+
 export interface AggregatorOptions {
   intervalSec: number;
   /** Bound on flows per window; beyond it new flows are dropped and reported as SKIPDATA. */
@@ -48,7 +56,7 @@ export const INTERNAL = 4;
 
 export class WindowAggregator {
   readonly intervalSec: number;
-  private readonly table: FlowTable;
+  private table: FlowTable;
   private readonly interfaces: readonly MonitoredInterface[];
   private readonly flowsPerIface: Uint32Array;
   private readonly skippedPerIface: Uint32Array;
@@ -61,7 +69,10 @@ export class WindowAggregator {
     iface: 0, ipv6: false, egress: false, reject: false, internal: false, protocol: 0, srcPort: 0, dstPort: 0,
     data: new Uint8Array(0), srcOffset: 0, dstOffset: 0,
   };
-  private readonly pending: ClosedWindow[] = [];
+  /** Closed windows not yet drained: their flow tables stay intact until every record is read. */
+  private readonly closing: Closing[] = [];
+  private spare: FlowTable | null = null;
+  private readonly maxFlows: number;
   readonly stats: AggregatorStats = { packets: 0, latePackets: 0, skippedPackets: 0, windowsClosed: 0, recordsEmitted: 0 };
 
   constructor(opts: AggregatorOptions) {
@@ -70,6 +81,7 @@ export class WindowAggregator {
     }
     if (opts.interfaces.length > 0xffff) throw new RangeError(`at most 65535 interfaces per aggregator, got ${opts.interfaces.length}`);
     this.intervalSec = opts.intervalSec;
+    this.maxFlows = opts.maxFlows;
     this.table = new FlowTable(opts.maxFlows);
     this.interfaces = opts.interfaces;
     this.flowsPerIface = new Uint32Array(opts.interfaces.length);
@@ -156,9 +168,39 @@ export class WindowAggregator {
     this.windowStart = null;
   }
 
-  /** Windows closed since the last drain, oldest first. */
-  drain(): ClosedWindow[] {
-    return this.pending.splice(0, this.pending.length);
+  /**
+   * Records of windows closed since the last drain, oldest first, in parts of at most `limit` flow
+   * records (a part is a ClosedWindow too; the last part of a window carries its NODATA/SKIPDATA).
+   * Records are built here, part by part, so a huge window never exists as one array.
+   */
+  drain(limit = Number.POSITIVE_INFINITY): ClosedWindow[] {
+    const out: ClosedWindow[] = [];
+    let budget = limit;
+    while (this.closing.length > 0 && budget > 0) {
+      const c = this.closing[0]!;
+      const records: EmittedRecord[] = [];
+      if (c.table) {
+        const to = Math.min(c.table.size, c.cursor + budget);
+        const addr = new Uint8Array(16);
+        c.table.forEach((f) => {
+          records.push({ interfaceIndex: f.iface, record: this.flowRecord(f, addr), rule: f.rule === 0 ? null : this.ruleNames[f.rule]! });
+        }, c.cursor, to);
+        budget -= to - c.cursor;
+        c.cursor = to;
+      }
+      const done = !c.table || c.cursor >= c.table.size;
+      if (done) {
+        records.push(...c.statusRecords);
+        this.closing.shift();
+        if (c.table) {
+          c.table.clear();
+          this.spare ??= c.table;
+        }
+      }
+      this.stats.recordsEmitted += records.length;
+      out.push({ intervalSec: this.intervalSec, windowStart: c.start, windowEnd: c.end, records });
+    }
+    return out;
   }
 
   private closeUntil(timeSec: number): void {
@@ -167,41 +209,39 @@ export class WindowAggregator {
     const gap = (target - this.windowStart!) / this.intervalSec - 1;
     if (gap > 0 && this.emitNoData) {
       if (gap > this.maxNoDataWindows) {
-        this.pending.push(this.noDataWindow(this.windowStart! + this.intervalSec, target));
+        this.closing.push(this.noDataWindow(this.windowStart! + this.intervalSec, target));
       } else {
         for (let w = this.windowStart! + this.intervalSec; w < target; w += this.intervalSec) {
-          this.pending.push(this.noDataWindow(w, w + this.intervalSec));
+          this.closing.push(this.noDataWindow(w, w + this.intervalSec));
         }
       }
     }
     this.windowStart = target;
   }
 
-  private noDataWindow(start: number, end: number): ClosedWindow {
-    const records: EmittedRecord[] = this.interfaces.map((_, i) => ({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'NODATA'), rule: null }));
+  private noDataWindow(start: number, end: number): Closing {
     this.stats.windowsClosed++;
-    this.stats.recordsEmitted += records.length;
-    return { intervalSec: this.intervalSec, windowStart: start, windowEnd: end, records };
+    const statusRecords = this.interfaces.map((_, i) => ({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'NODATA'), rule: null }));
+    return { start, end, table: null, cursor: 0, statusRecords };
   }
 
+  /** Hands the window's table to the drain queue and continues on a fresh (or recycled) one. */
   private closeCurrent(): void {
     const start = this.windowStart!;
     const end = start + this.intervalSec;
-    const records: EmittedRecord[] = [];
-    const addr = new Uint8Array(16);
-    this.table.forEach((f) => {
-      records.push({ interfaceIndex: f.iface, record: this.flowRecord(f, addr), rule: f.rule === 0 ? null : this.ruleNames[f.rule]! });
-    });
+    const statusRecords: EmittedRecord[] = [];
     for (let i = 0; i < this.interfaces.length; i++) {
-      if (this.skippedPerIface[i]! > 0) records.push({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'SKIPDATA'), rule: null });
-      else if (this.flowsPerIface[i] === 0 && this.emitNoData) records.push({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'NODATA'), rule: null });
+      if (this.skippedPerIface[i]! > 0) statusRecords.push({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'SKIPDATA'), rule: null });
+      else if (this.flowsPerIface[i] === 0 && this.emitNoData) statusRecords.push({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'NODATA'), rule: null });
     }
-    this.table.clear();
+    this.closing.push({ start, end, table: this.table.size > 0 ? this.table : null, cursor: 0, statusRecords });
+    if (this.table.size > 0) {
+      this.table = this.spare ?? new FlowTable(this.maxFlows);
+      this.spare = null;
+    }
     this.flowsPerIface.fill(0);
     this.skippedPerIface.fill(0);
     this.stats.windowsClosed++;
-    this.stats.recordsEmitted += records.length;
-    this.pending.push({ intervalSec: this.intervalSec, windowStart: start, windowEnd: end, records });
   }
 
   private statusRecord(i: number, start: number, end: number, status: 'NODATA' | 'SKIPDATA'): FlowRecord {
@@ -219,8 +259,9 @@ export class WindowAggregator {
     const egress = f.egress;
     const proto = f.protocol;
     return {
-      ...identityFields(n),
       version: 2,
+      'account-id': n.accountId,
+      'interface-id': n.interfaceId,
       srcaddr: egress ? asSeenByInterface(src, f.ipv6, n) : src,
       dstaddr: egress ? dst : asSeenByInterface(dst, f.ipv6, n),
       srcport: f.srcPort,
@@ -232,10 +273,15 @@ export class WindowAggregator {
       end: f.end,
       action: f.reject ? 'REJECT' : 'ACCEPT',
       'log-status': 'OK',
+      'vpc-id': n.vpcId,
+      'subnet-id': n.subnetId,
+      'instance-id': n.instanceId,
       'tcp-flags': proto === 6 ? f.tcpFlags : 0,
       type: f.ipv6 ? 'IPv6' : 'IPv4',
       'pkt-srcaddr': src,
       'pkt-dstaddr': dst,
+      region: n.region,
+      'az-id': n.azId,
       'flow-direction': egress ? 'egress' : 'ingress',
       'traffic-path': egress && f.internal ? 1 : null,
     };

@@ -50,7 +50,8 @@ export class FlowTable {
     this.flagsArr = new Uint8Array(this.capacity);
     this.ruleArr = new Uint16Array(this.capacity);
     this.hashArr = new Uint32Array(this.capacity);
-    const slots = indexSizeFor(this.capacity);
+    // The index is sized for maxFlows once: growing then copies the flow arrays but never rehashes.
+    const slots = indexSizeFor(maxFlows);
     this.index = new Int32Array(slots).fill(EMPTY);
     this.indexMask = slots - 1;
   }
@@ -140,18 +141,24 @@ export class FlowTable {
     return true;
   }
 
-  /** Calls `visit` for each flow in insertion order. */
-  forEach(visit: (f: FlowView) => void): void {
+  /** Calls `visit` for each flow in insertion order (flows `from` up to `to`, exclusive, when given). */
+  forEach(visit: (f: FlowView) => void, from = 0, to = this.count): void {
     const v = new FlowView(this);
-    for (let i = 0; i < this.count; i++) {
+    for (let i = from; i < Math.min(to, this.count); i++) {
       v.at = i;
       visit(v);
     }
   }
 
   clear(): void {
+    // Only the slots in use are reset, so clearing a big, sparsely used index stays cheap.
+    if (this.count * 4 > this.index.length) this.index.fill(EMPTY);
+    else for (let i = 0; i < this.count; i++) {
+      let slot = this.hashArr[i]! & this.indexMask;
+      while (this.index[slot] !== i) slot = (slot + 1) & this.indexMask;
+      this.index[slot] = EMPTY;
+    }
     this.count = 0;
-    this.index.fill(EMPTY);
   }
 
   /** @internal accessors for FlowView */
@@ -178,7 +185,8 @@ export class FlowTable {
   }
 
   private grow(): void {
-    const cap = Math.min(this.maxFlows, this.capacity * 2);
+    // Grow by half, not double: a full table then wastes at most a third of its slots.
+    const cap = Math.min(this.maxFlows, Math.ceil(this.capacity * 1.5));
     const grown = <T extends Uint32Array | Float64Array | Uint8Array | Uint16Array>(a: T, n: number): T => {
       const b = new (a.constructor as new (n: number) => T)(n);
       b.set(a);
@@ -193,14 +201,6 @@ export class FlowTable {
     this.ruleArr = grown(this.ruleArr, cap);
     this.hashArr = grown(this.hashArr, cap);
     this.capacity = cap;
-    const slots = indexSizeFor(cap);
-    this.index = new Int32Array(slots).fill(EMPTY);
-    this.indexMask = slots - 1;
-    for (let i = 0; i < this.count; i++) {
-      let slot = this.hashArr[i]! & this.indexMask;
-      while (this.index[slot] !== EMPTY) slot = (slot + 1) & this.indexMask;
-      this.index[slot] = i;
-    }
   }
 }
 
@@ -259,8 +259,9 @@ export class FlowView {
   }
 }
 
+/** Index slots: a power of two with the load factor kept at or below 3/4. */
 function indexSizeFor(capacity: number): number {
   let n = 16;
-  while (n < capacity * 2) n *= 2;
+  while (n * 3 < capacity * 4) n *= 2;
   return n;
 }

@@ -135,3 +135,14 @@ test('traffic AWS does not log is left out (DHCP, metadata), as is traffic of no
   assert.deepEqual(o.stats, { packets: 3, attributed: 0, notMonitored: 1, unlogged: 2 });
   assert.equal(records(o)[0]!['log-status'], 'NODATA');
 });
+
+test('a big window is drained in parts of bounded size; its status records come with the last part', () => {
+  const o = new FlowObserver({ interfaces: [A, B], intervals: [60], maxFlows: 100 });
+  for (let p = 0; p < 5; p++) o.observe(v4('10.0.1.10', '198.51.100.1', 60, { srcPort: 2000 + p }));
+  o.finish();
+  const parts = [o.drain(2), o.drain(2), o.drain(2), o.drain(2)];
+  assert.deepEqual(parts.map((p) => p.flatMap((w) => w.records.map((r) => r.record['log-status'] === 'OK' ? r.record.srcport : r.record['log-status']))), [
+    [2000, 2001], [2002, 2003], [2004, 'NODATA'], [],
+  ]);
+  assert.ok(parts.flat().every((w) => w.windowStart === 60 && w.windowEnd === 120));
+});

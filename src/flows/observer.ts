@@ -126,8 +126,9 @@ export class FlowObserver {
     for (const a of this.aggregators) a.finish();
   }
 
-  drain(): ClosedWindow[] {
-    return this.aggregators.flatMap((a) => a.drain());
+  /** Closed-window parts of every aggregator; `limit` bounds the flow records built per aggregator per call. */
+  drain(limit?: number): ClosedWindow[] {
+    return this.aggregators.flatMap((a) => a.drain(limit));
   }
 }
 
