@@ -71,6 +71,16 @@ export function createApi(deps: ApiDeps): Hono {
     if (!body) throw coded('MissingParameter', 'the request body must be the capture file');
     return c.json(await control.ingest(body, { name: c.req.query('name') ?? 'upload', account: account(c) }));
   });
+  app.post('/v1/vpcflow/ExecArgs', async (c) => {
+    const b = await json(c);
+    if (typeof b.InstanceId !== 'string' || !b.InstanceId) throw coded('MissingParameter', 'The request must contain the parameter InstanceId');
+    if (!Array.isArray(b.Command) || b.Command.length === 0 || b.Command.some((x) => typeof x !== 'string')) throw coded('MissingParameter', 'The request must contain the parameter Command (a non-empty list of strings)');
+    return c.json(await control.execArgs(b.InstanceId, b.Command as string[]));
+  });
+  app.post('/v1/vpcflow/Down', async (c) => {
+    await json(c);
+    return c.json(await control.down());
+  });
   app.post('/v1/vpcflow/CreateAccessKey', async (c) => {
     const b = await json(c);
     if (!deps.accounts) throw coded('UnsupportedOperation', 'this server has no account store');

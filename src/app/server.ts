@@ -26,6 +26,10 @@ export interface ServerOptions {
   /** Region assumed for documents that name none. */
   region?: string;
   quiet?: boolean;
+  /** Realize the declared network on this host (namespaces, nftables, NFLOG) and log its traffic; needs root. */
+  realize?: boolean;
+  /** Name prefix of the realized namespaces (default `vf`). */
+  dataplanePrefix?: string;
 }
 
 export interface RunningServer {
@@ -47,7 +51,9 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
     ? new S3ObjectStore({ endpoint: opts.s3.endpoint, region: opts.s3.region, credentials: { accessKeyId: opts.s3.accessKeyId, secretAccessKey: opts.s3.secretAccessKey }, forcePathStyle: true })
     : new LocalObjectStore(join(opts.dataDir, 's3'), { createMissingBuckets: true });
   const archive = new ArchiveWriter({ store: objects, tempDir: join(opts.dataDir, 'tmp') });
-  const control = new ControlPlane({ db, logStore, archive, maxFlows: opts.maxFlows ?? 1_000_000, allowShortIntervals: opts.allowShortIntervals ?? false, log });
+  const control = new ControlPlane({ db, logStore, archive, maxFlows: opts.maxFlows ?? 1_000_000, allowShortIntervals: opts.allowShortIntervals ?? false, log,
+    ...(opts.realize ? { realize: { dataDir: opts.dataDir, ...(opts.dataplanePrefix !== undefined ? { prefix: opts.dataplanePrefix } : {}) } } : {}),
+  });
   await control.start();
   const accounts = new AccountStore(db, { masterKeyFile: join(opts.dataDir, 'keys', 'master.key') });
   await accounts.start();

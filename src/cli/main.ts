@@ -1,7 +1,9 @@
 // The vpcflow command line: `serve` runs the server; every other command is its HTTP client.
 
 import { Command, Option, InvalidArgumentError } from 'commander';
+import { spawn } from 'node:child_process';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { Client, CliError, EXIT } from './client.ts';
 import { parseOutput, printObject, printRows, type OutputFormat } from './output.ts';
@@ -57,11 +59,13 @@ export function buildProgram(): Command {
     .addOption(new Option('--s3-secret-access-key <secret>').env('VPCFLOW_S3_SECRET_ACCESS_KEY'))
     .option('--short-intervals', 'allow max-aggregation-interval values below 60 s (an extension for tests and demos)', false)
     .option('--anonymous-account <id>', 'DANGER: let unsigned AWS API requests act as this account')
+    .option('--realize', 'realize the declared network on this host (a namespace per VPC and instance, nftables, NFLOG) and log its real traffic live; needs root', false)
+    .option('--dataplane-prefix <prefix>', 'name prefix of the realized namespaces (default vf; tests use their own)')
     .action(async (o) => {
       const { startServer } = await import('../app/server.ts');
       await startServer({
         dataDir: resolve(o.dataDir), port: o.port, host: o.host, memoryLimit: o.memoryLimit, maxFlows: o.maxFlows,
-        allowShortIntervals: o.shortIntervals, anonymousAccount: o.anonymousAccount,
+        allowShortIntervals: o.shortIntervals, anonymousAccount: o.anonymousAccount, realize: o.realize, dataplanePrefix: o.dataplanePrefix,
         s3: o.s3Endpoint ? { endpoint: o.s3Endpoint, region: o.s3Region, accessKeyId: o.s3AccessKeyId ?? 'vpcflow', secretAccessKey: o.s3SecretAccessKey ?? 'vpcflow' } : undefined,
       });
     });
@@ -96,7 +100,7 @@ export function buildProgram(): Command {
     .option('--log-group-name <name>', 'log group (cloud-watch-logs)')
     .option('--deliver-logs-permission-arn <arn>', 'accepted for compatibility (vpcflow has no IAM)')
     .option('--log-format <format>', "custom format, e.g. '${version} ${srcaddr} ...'")
-    .option('--max-aggregation-interval <seconds>', '60 or 600 (default 600)', parseIntArg('--max-aggregation-interval'))
+    .option('--max-aggregation-interval <seconds>', '60 or 600 (default 600); 1–59 when the server runs with --short-intervals', parseIntArg('--max-aggregation-interval'))
     .option('--destination-options <options>', 'FileFormat=plain-text|parquet,HiveCompatiblePartitions=bool,PerHourPartition=bool')
     .option('--tag-specifications <spec...>', "ResourceType=vpc-flow-log,Tags=[{Key=k,Value=v}]")
     .option('--client-token <token>', 'idempotency token')
@@ -247,6 +251,24 @@ export function buildProgram(): Command {
     .requiredOption('--account <id>', '12-digit account id')
     .action(async (o: ClientOpts & { account: string }) => printObject(await new Client(o.endpoint).call('/v1/vpcflow/CreateAccessKey', { AccountId: o.account }), o.output));
 
+  clientOptions(program.command('exec').argument('<instance-id>', 'a realized instance').argument('<command...>', 'the program and its arguments, after --'))
+    .description('run a command inside a realized instance (serve --realize); runs it here, so as root on the server\'s host; options go before --: vpcflow exec i-0123… -- curl http://10.0.1.10/')
+    .action(async (instanceId: string, command: string[], o: ClientOpts) => {
+      const res = await new Client(o.endpoint).call<{ Argv: string[] }>('/v1/vpcflow/ExecArgs', { InstanceId: instanceId, Command: command });
+      const [program, ...args] = res.Argv;
+      if (!program) throw new CliError('the server returned no command to run', EXIT.serverError);
+      const code = await runForwardingSignals(program, args);
+      if (code !== 0) throw new CliError('', code);
+    });
+  clientOptions(program.command('down'), 'text')
+    .description('stop observing and remove every namespace of the realized network (serve --realize); declarations and delivered records stay')
+    .action(async (o: ClientOpts) => {
+      const res = await new Client(o.endpoint).call<{ Removed: string[]; Busy: { Namespace: string; Pids: number[] }[] }>('/v1/vpcflow/Down');
+      if (o.output !== 'text') return printObject(res, o.output);
+      for (const ns of res.Removed) process.stdout.write(`- namespace ${ns}\n`);
+      for (const b of res.Busy) process.stderr.write(`namespace ${b.Namespace} is gone from the list, but processes ${b.Pids.join(', ')} still run in it\n`);
+    });
+
   clientOptions(program.command('query').argument('<sql>', 'a SELECT over the `flows` view (every delivered record, Athena column names) or log_events'), 'table')
     .description('run SQL over all delivered records (log store and archive)')
     .action(async (sql: string, o: ClientOpts) => {
@@ -266,6 +288,30 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** Runs a program with this terminal, passes SIGINT/SIGTERM on, and resolves with its exit code (128 + signal when killed). */
+function runForwardingSignals(program: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { stdio: 'inherit' });
+    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+    const onInt = forward('SIGINT');
+    const onTerm = forward('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    const done = () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    };
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      done();
+      reject(new CliError(`cannot run ${program}: ${e.message}`, EXIT.serverError));
+    });
+    child.once('close', (code, signal) => {
+      done();
+      resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 1));
+    });
+  });
 }
 
 function parseShorthandOrFail(option: string, text: string) {
@@ -302,7 +348,8 @@ export async function main(argv: string[]): Promise<number> {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof CliError) {
-      process.stderr.write(`${e.message}\n`);
+      // An empty message: the exit code of a program run by `exec`, which already spoke for itself.
+      if (e.message) process.stderr.write(`${e.message}\n`);
       return e.exitCode;
     }
     process.stderr.write(`vpcflow: ${err.message ?? String(e)}\n`);

@@ -11,10 +11,11 @@ import { routeWindow, FILE_PERIOD_SEC, type ArchiveDelivery, type Delivery, type
 import { CaptureStreamDecoder, CaptureFormatError, UnsupportedLinkTypeError } from '../capture/index.ts';
 import { VpcflowError, errorMessage } from '../platform/errors.ts';
 import {
-  planApply, NetworkIndex, validateCreateFlowLogs, matchesDescribeFilters, checkDescribeFilters, validateDeleteFlowLogs, flowLogsCovering, accountOfDocument,
+  planApply, NetworkIndex, validateCreateFlowLogs, matchesDescribeFilters, checkDescribeFilters, validateDeleteFlowLogs, accountOfDocument,
   type NetworkModel, type FlowLog,
 } from '../model/index.ts';
-import { toTarget, describeFlowLogItem, monitoredInterface, unloggedAddresses } from './mapping.ts';
+import { describeFlowLogItem, monitoringPlan, unloggedAddresses } from './mapping.ts';
+import { LiveNetwork } from './live.ts';
 
 export interface ControlPlaneOptions {
   db: Database;
@@ -24,6 +25,8 @@ export interface ControlPlaneOptions {
   allowShortIntervals: boolean;
   now?: () => number;
   log?: (line: string) => void;
+  /** Realize the declared network on this host and log its real traffic (`serve --realize`; needs root). */
+  realize?: { dataDir: string; prefix?: string };
 }
 
 export interface IngestResult {
@@ -44,9 +47,16 @@ export class ControlPlane {
   private readonly networks = new Map<string, NetworkModel>();
   private readonly flowLogs = new Map<string, FlowLog>();
   private readonly now: () => number;
+  private readonly live: LiveNetwork | undefined;
 
   constructor(private readonly o: ControlPlaneOptions) {
     this.now = o.now ?? Date.now;
+    this.live = o.realize
+      ? new LiveNetwork({
+        dataDir: o.realize.dataDir, ...(o.realize.prefix !== undefined ? { prefix: o.realize.prefix } : {}), maxFlows: o.maxFlows, now: this.now, log: o.log,
+        delivery: { deliverWindows: (w, i, c, p) => this.deliverWindows(w, i, c, p), flushArchive: (p, all) => this.flushArchive(p, all), newPending: newPendingArchive },
+      })
+      : undefined;
   }
 
   async start(): Promise<void> {
@@ -57,10 +67,17 @@ export class ControlPlane {
       const fl = JSON.parse(String(r.body)) as FlowLog;
       this.flowLogs.set(fl.flowLogId, fl);
     }
+    if (this.live) {
+      // Adopt what an earlier run realized: one account per host (see LiveNetwork).
+      const models = [...this.networks.values()];
+      if (models.length === 1) await this.live.realize(models[0]!, this.flowLogsOf(models[0]!.account));
+      else if (models.length > 1) this.o.log?.(`--realize: ${models.length} accounts have networks; the next \`vpcflow apply\` chooses the one realized`);
+    }
   }
 
   async stop(): Promise<void> {
-    // Nothing runs in the background yet; ingests finish with their requests.
+    // Ingests finish with their requests; the live path's observers stop here (its namespaces stay).
+    await this.live?.stop();
   }
 
   /** The account a request acts for: the one named, else the only account with a network. */
@@ -88,10 +105,34 @@ export class ControlPlane {
       });
       this.networks.set(model.account, model);
     }
+    // Also with no change: a re-apply repairs what the kernel lost (reconcile is idempotent).
+    const realized = this.live ? await this.live.realize(model, this.flowLogsOf(model.account)) : undefined;
     return {
       Account: model.account,
       Changes: changes.map((c) => ({ Action: c.action, ResourceType: c.resourceType, ResourceId: c.resourceId, ...(c.detail ? { Detail: c.detail } : {}) })),
+      ...(realized ? { Dataplane: { Actions: realized.actions } } : {}),
     };
+  }
+
+  /** The command that runs `argv` inside a realized instance (`ip netns exec …`); the caller runs it as root on this host. */
+  async execArgs(instanceId: string, argv: readonly string[]) {
+    return { Argv: this.requireLive().execArgs(instanceId, argv) };
+  }
+
+  /** Stops observing and removes every namespace of the realized network; declarations and records stay. */
+  async down() {
+    const r = await this.requireLive().down();
+    return { Removed: r.removed, Busy: r.busy.map((b) => ({ Namespace: b.namespace, Pids: b.pids })) };
+  }
+
+  private requireLive(): LiveNetwork {
+    if (!this.live) throw new VpcflowError('UnsupportedOperation', 'this server does not realize networks: start it with `vpcflow serve --realize` (as root)');
+    return this.live;
+  }
+
+  private async flowLogsChanged(account: string): Promise<void> {
+    const model = this.networks.get(account);
+    if (this.live && model) await this.live.setFlowLogs(model, this.flowLogsOf(account));
   }
 
   async describeNetwork(account: string | undefined) {
@@ -128,6 +169,7 @@ export class ControlPlane {
       });
       for (const fl of result.valid) this.flowLogs.set(fl.flowLogId, fl);
     }
+    if (result.valid.length) await this.flowLogsChanged(acct);
     return {
       ...(typeof request.ClientToken === 'string' ? { ClientToken: request.ClientToken } : {}),
       FlowLogIds: [...result.replayed, ...result.valid].map((f) => f.flowLogId),
@@ -164,6 +206,7 @@ export class ControlPlane {
       });
       for (const id of toDelete) this.flowLogs.delete(id);
     }
+    if (toDelete.length) await this.flowLogsChanged(acct);
     return { Unsuccessful: unsuccessful.map((u) => ({ Error: { Code: u.code, Message: u.message }, ResourceId: u.resourceId })) };
   }
 
@@ -179,18 +222,10 @@ export class ControlPlane {
   async ingest(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, opts: { name: string; account?: string }): Promise<IngestResult> {
     const acct = await this.accountFor(opts.account);
     const idx = this.index(acct);
-    const flowLogs = this.flowLogsOf(acct);
-    const interfaces: MonitoredInterface[] = [];
-    const coverage: FlowLogTarget[][] = [];
-    for (const eni of idx.interfaces()) {
-      const covering = flowLogsCovering(eni, flowLogs);
-      if (covering.length === 0) continue;
-      interfaces.push(monitoredInterface(idx, eni));
-      coverage.push(covering.map(toTarget));
-    }
+    const { interfaces, coverage, intervals } = monitoringPlan(idx, this.flowLogsOf(acct));
     const observer = new FlowObserver({
       interfaces,
-      intervals: [...new Set(coverage.flat().map((t) => t.maxAggregationInterval))],
+      intervals,
       maxFlows: this.o.maxFlows,
       unloggedAddresses: unloggedAddresses(idx),
     });

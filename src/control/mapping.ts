@@ -6,7 +6,7 @@ import type { FlowLogTarget } from '../flowlogs/index.ts';
 import type { MonitoredInterface } from '../flows/index.ts';
 import { parseLogFormat } from '../records/index.ts';
 import { parseCidr, nthAddress, formatIp } from '../net/index.ts';
-import type { FlowLog, NetworkIndex, NetworkInterface } from '../model/index.ts';
+import { flowLogsCovering, type FlowLog, type NetworkIndex, type NetworkInterface } from '../model/index.ts';
 
 export function toTarget(fl: FlowLog): FlowLogTarget {
   const format = parseLogFormat(fl.logFormat);
@@ -82,4 +82,23 @@ export function describeFlowLogItem(fl: FlowLog): Record<string, unknown> {
     };
   }
   return item;
+}
+
+/** What an observer needs to attribute packets: the interfaces covered by flow logs and, per interface, its flow logs. */
+export interface MonitoringPlan {
+  readonly interfaces: MonitoredInterface[];
+  readonly coverage: FlowLogTarget[][];
+  readonly intervals: number[];
+}
+
+export function monitoringPlan(idx: NetworkIndex, flowLogs: readonly FlowLog[]): MonitoringPlan {
+  const interfaces: MonitoredInterface[] = [];
+  const coverage: FlowLogTarget[][] = [];
+  for (const eni of idx.interfaces()) {
+    const covering = flowLogsCovering(eni, flowLogs);
+    if (covering.length === 0) continue;
+    interfaces.push(monitoredInterface(idx, eni));
+    coverage.push(covering.map(toTarget));
+  }
+  return { interfaces, coverage, intervals: [...new Set(coverage.flat().map((t) => t.maxAggregationInterval))] };
 }

@@ -1,6 +1,7 @@
 // Appends delivered flow records to the typed flow_records table that `vpcflow query` reads.
 
-import { FIELDS, type FlowRecord } from '../records/index.ts';
+import { FIELD_BY_NAME, type FieldName, type FlowRecord } from '../records/index.ts';
+import { RECORD_COLUMNS } from './schema.ts';
 import type { Transaction } from './database.ts';
 
 export interface StoredRecord {
@@ -13,13 +14,15 @@ export interface StoredRecord {
   ingestionTime: number;
 }
 
+const STORED = RECORD_COLUMNS.filter((c) => c.stored).map((c) => FIELD_BY_NAME.get(c.field)!);
+
 export async function appendRecords(tx: Transaction, rows: readonly StoredRecord[]): Promise<void> {
   if (rows.length === 0) return;
   const a = await tx.connection.createAppender('flow_records');
   try {
     for (const r of rows) {
-      for (const f of FIELDS) {
-        const v = r.record[f.name];
+      for (const f of STORED) {
+        const v = r.record[f.name as FieldName];
         if (v === null || v === undefined) a.appendNull();
         else if (f.parquet === 'STRING') a.appendVarchar(String(v));
         else if (typeof v !== 'number') a.appendNull();

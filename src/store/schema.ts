@@ -5,13 +5,18 @@ import { FIELDS, columnName } from '../records/index.ts';
 const duckType = { INT_32: 'INTEGER', INT_64: 'BIGINT', STRING: 'VARCHAR' } as const;
 
 /** Every AWS field as a column named as Athena names it (hyphens → underscores). */
-export const RECORD_COLUMNS: readonly { field: string; column: string; sqlType: string }[] = FIELDS.map((f) => ({
+export const RECORD_COLUMNS: readonly { field: string; column: string; sqlType: string; stored: boolean }[] = FIELDS.map((f) => ({
   field: f.name,
   column: columnName(f.name),
   sqlType: duckType[f.parquet],
+  // Fields up to version 5 are the ones vpcflow's sources fill; later ones (ECS, reject-reason, tags,
+  // next hop...) are always '-' for now, so the table leaves them out (each stored column costs an
+  // appender call per record) and the `flows` view shows them as NULL in their AWS position.
+  stored: f.version <= 5,
 }));
 
-const recordColumnsDdl = RECORD_COLUMNS.map((c) => `"${c.column}" ${c.sqlType}`).join(',\n  ');
+const recordColumnsDdl = RECORD_COLUMNS.filter((c) => c.stored).map((c) => `"${c.column}" ${c.sqlType}`).join(',\n  ');
+const flowsViewColumns = RECORD_COLUMNS.map((c) => (c.stored ? `"${c.column}"` : `NULL::${c.sqlType} AS "${c.column}"`)).join(', ');
 
 export const MIGRATIONS: readonly { id: number; sql: string }[] = [
   {
@@ -38,7 +43,7 @@ CREATE TABLE flow_records (
 CREATE TABLE archive_objects (
   flow_log_id VARCHAR NOT NULL, file_time BIGINT NOT NULL, sequence INTEGER NOT NULL, object_key VARCHAR NOT NULL,
   records BIGINT NOT NULL, written_at BIGINT NOT NULL);
-CREATE VIEW flows AS SELECT * FROM flow_records;
+CREATE VIEW flows AS SELECT ${flowsViewColumns}, owner_account, flow_log_id, destination_type, destination, rule, ingestion_time FROM flow_records;
 `,
   },
 ];

@@ -1,0 +1,207 @@
+// The live path (`serve --realize`): realizes an account's declared network on this host through
+// the data plane, watches every VPC's verdicts through NFLOG, aggregates the observed packets on the
+// interfaces covered by flow logs and delivers each window shortly after it closes.
+
+import { join } from 'node:path';
+import type { DecodedPacket } from '../capture/index.ts';
+import { FlowObserver, type ClosedWindow, type MonitoredInterface } from '../flows/index.ts';
+import type { FlowLogTarget } from '../flowlogs/index.ts';
+import { NetworkIndex, type FlowLog, type NetworkModel } from '../model/index.ts';
+import {
+  NflogObserver, down, instanceExecArgs, readState, reconcile,
+  type DownResult, type Observation, type ReconcileResult, type RealizedVpc,
+} from '../dataplane/index.ts';
+import { VpcflowError, errorMessage } from '../platform/errors.ts';
+import { monitoringPlan, unloggedAddresses } from './mapping.ts';
+import type { PendingArchive } from './control-plane.ts';
+
+/** How the live path hands closed windows to the control plane's delivery (the same as ingest uses). */
+export interface LiveDelivery {
+  deliverWindows(windows: ClosedWindow[], interfaces: readonly MonitoredInterface[], coverage: readonly (readonly FlowLogTarget[])[], pending: PendingArchive): Promise<void>;
+  flushArchive(pending: PendingArchive, all: boolean): Promise<void>;
+  newPending(): PendingArchive;
+}
+
+export interface LiveNetworkOptions {
+  /** The server's data folder; the data plane's state file is `dataplane.json` in it. */
+  readonly dataDir: string;
+  /** Name prefix of every namespace (default: the data plane's). */
+  readonly prefix?: string;
+  readonly maxFlows: number;
+  readonly delivery: LiveDelivery;
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+/** A flow observer for one network and set of flow logs, with what delivery needs to route its windows. */
+interface Aggregation {
+  readonly observer: FlowObserver;
+  readonly interfaces: readonly MonitoredInterface[];
+  readonly coverage: readonly (readonly FlowLogTarget[])[];
+}
+
+/** Records built per delivery step (bounded memory, as in ingest). */
+const DELIVERY_BATCH = 50_000;
+/**
+ * Windows close this long after their end: NFLOG flushes a partial batch after 1 s and libpcap
+ * stamps a record when it reads it, so a packet can carry a time up to a second late.
+ */
+const LATE_PACKET_GRACE_SEC = 1;
+const TICK_MS = 1000;
+
+export class LiveNetworkError extends VpcflowError {}
+
+export class LiveNetwork {
+  readonly statePath: string;
+  private account: string | undefined;
+  private readonly observers = new Map<string, NflogObserver>();
+  private aggregation: Aggregation | undefined;
+  private readonly pending: PendingArchive;
+  private timer: NodeJS.Timeout | undefined;
+  /** Every delivery and rebuild runs in this order, one at a time. */
+  private queue: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(private readonly o: LiveNetworkOptions) {
+    this.statePath = join(o.dataDir, 'dataplane.json');
+    this.pending = o.delivery.newPending();
+    this.now = o.now ?? Date.now;
+  }
+
+  /** The account whose network is realized, once one is. */
+  get realizedAccount(): string | undefined {
+    return this.account;
+  }
+
+  /**
+   * Makes the kernel match `model` (one account per host: the data plane has one state file),
+   * starts or refreshes one NFLOG observer per VPC and rebuilds the flow aggregation.
+   */
+  async realize(model: NetworkModel, flowLogs: readonly FlowLog[]): Promise<ReconcileResult> {
+    if (this.account !== undefined && this.account !== model.account) {
+      throw new LiveNetworkError('UnsupportedOperation', `this host realizes account ${this.account}'s network; run \`vpcflow down\` before realizing account ${model.account}`);
+    }
+    let result: ReconcileResult;
+    try {
+      result = await reconcile(model, { statePath: this.statePath, ...(this.o.prefix !== undefined ? { prefix: this.o.prefix } : {}) });
+    } catch (e) {
+      throw new LiveNetworkError('DataplaneFailure', `realizing account ${model.account}'s network failed: ${errorMessage(e)}`, 500, { cause: e });
+    }
+    this.account = model.account;
+    await this.refreshObservers(result);
+    await this.rebuild(model, flowLogs);
+    this.startTimer();
+    for (const a of result.actions) this.o.log?.(`dataplane: ${a}`);
+    for (const b of result.busy) this.o.log?.(`dataplane: namespace ${b.namespace} deleted while processes ${b.pids.join(', ')} still ran in it`);
+    return result;
+  }
+
+  private async refreshObservers(result: ReconcileResult): Promise<void> {
+    const wanted = new Map(result.vpcs.map((v) => [v.vpcId, v]));
+    for (const [vpcId, obs] of [...this.observers]) {
+      const vpc = wanted.get(vpcId);
+      // A recreated namespace is a new one: tcpdump would still listen in the old one.
+      if (vpc && !result.actions.some((a) => a.startsWith(`create namespace ${vpc.namespace} `))) continue;
+      this.observers.delete(vpcId);
+      await obs.stop();
+    }
+    for (const vpc of result.vpcs) {
+      const obs = this.observers.get(vpc.vpcId);
+      if (obs) await obs.setRuleset(vpc.ruleset);
+      else this.observers.set(vpc.vpcId, await this.startObserver(vpc));
+    }
+  }
+
+  private startObserver(vpc: RealizedVpc): Promise<NflogObserver> {
+    return NflogObserver.start({
+      vpc,
+      onPacket: (p: DecodedPacket, obs: Observation) => this.aggregation?.observer.observe(p, obs.dropped, obs.rule?.code ?? ''),
+      onError: (e) => this.o.log?.(`observer of ${vpc.vpcId}: ${e.message}`),
+    });
+  }
+
+  /** Replaces the flow aggregation after the network or the account's flow logs changed. */
+  async setFlowLogs(model: NetworkModel, flowLogs: readonly FlowLog[]): Promise<void> {
+    if (this.account !== model.account) return;
+    await this.rebuild(model, flowLogs);
+  }
+
+  private rebuild(model: NetworkModel, flowLogs: readonly FlowLog[]): Promise<void> {
+    const idx = new NetworkIndex(model);
+    const plan = monitoringPlan(idx, flowLogs.filter((f) => f.accountId === model.account));
+    const next: Aggregation | undefined = plan.interfaces.length === 0 ? undefined : {
+      observer: new FlowObserver({ interfaces: plan.interfaces, intervals: plan.intervals, maxFlows: this.o.maxFlows, unloggedAddresses: unloggedAddresses(idx) }),
+      interfaces: plan.interfaces,
+      coverage: plan.coverage,
+    };
+    const previous = this.aggregation;
+    this.aggregation = next;
+    // The old windows close now (shorter than their interval) so nothing observed before the change is lost.
+    previous?.observer.finish();
+    return previous ? this.enqueue(() => this.deliverClosed(previous, false)) : Promise.resolve();
+  }
+
+  private startTimer(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      const agg = this.aggregation;
+      if (!agg) return;
+      agg.observer.advanceTo(this.now() / 1000 - LATE_PACKET_GRACE_SEC);
+      void this.enqueue(() => this.deliverClosed(agg, false));
+    }, TICK_MS);
+    this.timer.unref();
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(step).catch((e) => this.o.log?.(`live delivery failed: ${errorMessage(e)}`));
+    this.queue = run;
+    return run;
+  }
+
+  private async deliverClosed(agg: Aggregation, all: boolean): Promise<void> {
+    for (;;) {
+      const windows = agg.observer.drain(DELIVERY_BATCH);
+      if (!windows.length) break;
+      await this.o.delivery.deliverWindows(windows, agg.interfaces, agg.coverage, this.pending);
+      await this.o.delivery.flushArchive(this.pending, false);
+    }
+    if (all) await this.o.delivery.flushArchive(this.pending, true);
+  }
+
+  /** The `ip` argv that runs `argv` inside an instance's namespace (to be run by root on this host). */
+  execArgs(instanceId: string, argv: readonly string[]): string[] {
+    const state = readState(this.statePath);
+    if (!state) throw new LiveNetworkError('InvalidParameterValue', 'no network is realized on this host: `vpcflow apply FILE` first');
+    const args = instanceExecArgs(state, instanceId, argv);
+    if (!args) throw new LiveNetworkError('InvalidInstanceID.NotFound', `The instance ID '${instanceId}' is not realized on this host`);
+    return ['ip', ...args];
+  }
+
+  /** Stops observing and delivering: the open windows are closed and delivered. Namespaces stay. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const [vpcId, obs] of [...this.observers]) {
+      this.observers.delete(vpcId);
+      await obs.stop().catch((e) => this.o.log?.(`stopping the observer of ${vpcId}: ${errorMessage(e)}`));
+    }
+    const agg = this.aggregation;
+    this.aggregation = undefined;
+    agg?.observer.finish();
+    await this.enqueue(() => (agg ? this.deliverClosed(agg, true) : this.o.delivery.flushArchive(this.pending, true)));
+  }
+
+  /** Stops observing, then removes every namespace of the data plane. */
+  async down(): Promise<DownResult> {
+    await this.stop();
+    this.account = undefined;
+    let result: DownResult;
+    try {
+      result = await down(this.statePath);
+    } catch (e) {
+      throw new LiveNetworkError('DataplaneFailure', `removing the realized network failed: ${errorMessage(e)}`, 500, { cause: e });
+    }
+    for (const b of result.busy) this.o.log?.(`dataplane: namespace ${b.namespace} deleted while processes ${b.pids.join(', ')} still ran in it`);
+    return result;
+  }
+}
