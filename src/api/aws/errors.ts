@@ -2,17 +2,10 @@
 // reduction of any error thrown below (control plane, log store) to the code and message AWS
 // clients see.
 
+import { VpcflowError } from '../../platform/errors.ts';
+
 /** A request refused by the endpoint itself, with the AWS error code and HTTP status to answer. */
-export class AwsProtocolError extends Error {
-  override readonly name = 'AwsProtocolError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly httpStatus = 400,
-  ) {
-    super(message);
-  }
-}
+export class AwsProtocolError extends VpcflowError {}
 
 export interface AwsErrorShape {
   code: string;
