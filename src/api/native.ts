@@ -4,7 +4,7 @@
 import { Hono, type Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { ControlPlane } from '../control/index.ts';
-import type { LogStore } from '../destinations/logstore/index.ts';
+import { parseFilterPattern, type LogStore } from '../destinations/logstore/index.ts';
 import type { AccountStore } from './aws/index.ts';
 import { errorMessage } from '../platform/errors.ts';
 
@@ -133,7 +133,6 @@ export function createApi(deps: ApiDeps): Hono {
     const filterPattern = optStr(b, 'filterPattern');
     const follow = b.follow === true;
     const first = await logStore.filterLogEvents(acct, { logGroupName: group, startTime: int(b, 'startTime', false), filterPattern });
-    const { parseFilterPattern } = await import('../destinations/logstore/index.ts');
     const pattern = parseFilterPattern(filterPattern ?? '');
     return stream(c, async (s) => {
       const seen = new Set<string>();
