@@ -55,6 +55,11 @@ export class LiveNetwork {
   readonly statePath: string;
   private account: string | undefined;
   private readonly observers = new Map<string, NflogObserver>();
+  /** What reconcile last realized per VPC, so a reader that died can be restarted. */
+  private readonly realizedVpcs = new Map<string, RealizedVpc>();
+  /** Per VPC: tcpdump's "dropped by kernel" count when last read. */
+  private readonly dropEventsSeen = new Map<string, number>();
+  private checkingLoss = false;
   private aggregation: Aggregation | undefined;
   private readonly pending: PendingArchive;
   private timer: NodeJS.Timeout | undefined;
@@ -98,11 +103,14 @@ export class LiveNetwork {
 
   private async refreshObservers(result: ReconcileResult): Promise<void> {
     const wanted = new Map(result.vpcs.map((v) => [v.vpcId, v]));
+    this.realizedVpcs.clear();
+    for (const v of result.vpcs) this.realizedVpcs.set(v.vpcId, v);
     for (const [vpcId, obs] of [...this.observers]) {
       const vpc = wanted.get(vpcId);
       // A recreated namespace is a new one: tcpdump would still listen in the old one.
       if (vpc && !result.actions.some((a) => a.startsWith(`create namespace ${vpc.namespace} `))) continue;
       this.observers.delete(vpcId);
+      this.dropEventsSeen.delete(vpcId);
       await obs.stop();
     }
     for (const vpc of result.vpcs) {
@@ -147,10 +155,60 @@ export class LiveNetwork {
       const agg = this.aggregation;
       if (!agg) return;
       agg.observer.advanceTo(this.now() / 1000 - LATE_PACKET_GRACE_SEC);
+      void this.checkLoss();
       void this.enqueue(() => this.deliverClosed(agg, false));
     }, TICK_MS);
     this.timer.unref();
   }
+
+  /**
+   * Reads every reader's overrun counter and restarts readers that died; either means packets went
+   * unobserved, so every monitored interface of that VPC gets SKIPDATA for the window open now.
+   */
+  private async checkLoss(): Promise<void> {
+    if (this.checkingLoss) return;
+    this.checkingLoss = true;
+    try {
+      for (const [vpcId, obs] of [...this.observers]) {
+        let lostWhy: string | undefined;
+        if (obs.failed) {
+          lostWhy = 'its NFLOG reader exited';
+          this.observers.delete(vpcId);
+          this.dropEventsSeen.delete(vpcId);
+          const vpc = this.realizedVpcs.get(vpcId);
+          if (vpc) {
+            try {
+              this.observers.set(vpcId, await this.startObserver(vpc));
+            } catch (e) {
+              this.o.log?.(`observer of ${vpcId}: restart failed: ${errorMessage(e)}`);
+            }
+          }
+        } else {
+          const events = await obs.pollKernelStats(TICK_MS);
+          const seen = this.dropEventsSeen.get(vpcId) ?? 0;
+          if (events > seen) lostWhy = `its NFLOG reader overran ${events - seen} time(s)`;
+          this.dropEventsSeen.set(vpcId, events);
+        }
+        if (lostWhy !== undefined) this.markLost(vpcId, lostWhy);
+      }
+    } catch (e) {
+      this.o.log?.(`checking observation loss failed: ${errorMessage(e)}`);
+    } finally {
+      this.checkingLoss = false;
+    }
+  }
+
+  private markLost(vpcId: string, why: string): void {
+    const agg = this.aggregation;
+    if (!agg) return;
+    const ids = agg.interfaces.filter((n) => n.vpcId === vpcId).map((n) => n.interfaceId);
+    agg.observer.markLost(this.now() / 1000 - LATE_PACKET_GRACE_SEC, ids);
+    this.lossEvents++;
+    this.o.log?.(`observations lost in ${vpcId} (${why}): SKIPDATA for ${ids.length} interface(s) in the open window`);
+  }
+
+  /** How many times observations were found lost (each made SKIPDATA records). */
+  lossEvents = 0;
 
   private enqueue(step: () => Promise<void>): Promise<void> {
     const run = this.queue.then(step).catch((e) => this.o.log?.(`live delivery failed: ${errorMessage(e)}`));

@@ -79,15 +79,20 @@ export class NflogObserver {
   private counts = { packets: 0, accepted: 0, dropped: 0, unknownPrefix: 0, unknownInterface: 0, kernelDropEvents: 0 };
   private observedSinceRuleset = 0;
   private finalStats: CaptureStats | undefined;
+  private stopping = false;
 
   private constructor(private readonly options: ObserverOptions) {
     this.kernel = new Kernel(options.runner ?? execRunner);
     const group = options.vpc.ruleset.nflogGroup;
     this.learn(options.vpc.ruleset);
     this.decoder = new CaptureStreamDecoder((p) => this.handle(p), { source: `tcpdump nflog:${group} in ${options.vpc.namespace}` });
+    // setpriv makes the kernel kill tcpdump when this process dies (even by SIGKILL): a stale reader
+    // would keep the NFLOG group bound in the namespace, and a restarted server could not listen.
+    // `-Z root` keeps tcpdump from switching users, which would clear that death signal; with `-w`
+    // it writes records without dissecting them.
     const args = [
-      'netns', 'exec', options.vpc.namespace,
-      'tcpdump', '-i', `nflog:${group}`, '-w', '-', '-U', '-B', String(options.bufferKiB ?? 4096),
+      'netns', 'exec', options.vpc.namespace, 'setpriv', '--pdeathsig', 'KILL', '--',
+      'tcpdump', '-Z', 'root', '-i', `nflog:${group}`, '-w', '-', '-U', '-B', String(options.bufferKiB ?? 4096),
     ];
     this.child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (chunk: Buffer) => {
@@ -98,6 +103,16 @@ export class NflogObserver {
       }
     });
     this.exited = new Promise((resolve) => this.child.on('close', () => resolve()));
+  }
+
+  /** The reader's process id (tcpdump, exec'd by `ip netns exec` and setpriv). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** True once the reader has exited without stop() being asked: every later packet goes unobserved. */
+  get failed(): boolean {
+    return !this.stopping && (this.child.exitCode !== null || this.child.signalCode !== null);
   }
 
   /** Starts tcpdump in the VPC namespace; resolves once it is listening (so no later packet is missed). */
@@ -240,6 +255,7 @@ export class NflogObserver {
 
   /** Stops tcpdump (SIGINT: it flushes what it has) and returns the final counters. */
   async stop(): Promise<ObserverCounters> {
+    this.stopping = true;
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGINT');
     await this.exited;
     try {

@@ -152,6 +152,17 @@ export class WindowAggregator {
     if (this.table.size !== before) this.flowsPerIface[iface]!++;
   }
 
+  /**
+   * Counts `count` observations of interface `iface` as lost at `timeSec` (e.g. the capture reader
+   * overran): the window open then gets a SKIPDATA record for the interface, as when the table is full.
+   */
+  markSkipped(timeSec: number, iface: number, count: number): void {
+    if (iface < 0 || iface >= this.interfaces.length || count <= 0) return;
+    this.advanceTo(timeSec);
+    this.stats.skippedPackets += count;
+    this.skippedPerIface[iface]! += count;
+  }
+
   /** Closes every window that ends at or before `timeSec` (live capture: call on a clock tick). */
   advanceTo(timeSec: number): void {
     if (this.windowStart === null) {

@@ -96,6 +96,20 @@ test('a full flow table turns new flows into SKIPDATA for the interface, never u
   assert.equal(rs.find((r) => r['interface-id'] === B.interfaceId)!['log-status'], 'NODATA');
 });
 
+test('lost observations make SKIPDATA for the named interfaces in the window open at the time, beside OK records', () => {
+  const o = new FlowObserver({ interfaces: [A, B], intervals: [60], maxFlows: 10 });
+  o.observe(v4('10.0.1.10', '198.51.100.1', 60));
+  o.markLost(70, [A.interfaceId, 'eni-00000000000000000'], 12);
+  o.observe(v4('10.0.1.10', '198.51.100.1', 125));
+  o.finish();
+  const rs = records(o);
+  const status = (eni: string, from: number) => rs.filter((r) => r['interface-id'] === eni && Number(r.start) >= from && Number(r.start) < from + 60).map((r) => r['log-status']).sort();
+  assert.deepEqual(status(A.interfaceId, 60), ['OK', 'SKIPDATA']);
+  assert.deepEqual(status(B.interfaceId, 60), ['NODATA']);
+  assert.deepEqual(status(A.interfaceId, 120), ['OK'], 'the loss belongs to its own window only');
+  assert.equal(o.aggregators[0]!.stats.skippedPackets, 12);
+});
+
 test('secondary and foreign addresses show as the primary IPv4 in srcaddr/dstaddr, the real one in pkt-*', () => {
   const o = new FlowObserver({ interfaces: [A], intervals: [60], maxFlows: 10 });
   o.observe(v4('198.51.100.9', '10.0.1.11', 60));

@@ -46,8 +46,10 @@ export class FlowObserver {
   private readonly unlogged4 = new Set<number>();
   private readonly unlogged6 = new Set<string>();
   readonly stats: ObserverStats = { packets: 0, attributed: 0, notMonitored: 0, unlogged: 0 };
+  private readonly interfaceIds: readonly string[];
 
   constructor(opts: FlowObserverOptions) {
+    this.interfaceIds = opts.interfaces.map((n) => n.interfaceId);
     const intervals = [...new Set(opts.intervals)].sort((a, b) => a - b);
     this.aggregators = intervals.map((intervalSec) => new WindowAggregator({ intervalSec, maxFlows: opts.maxFlows, interfaces: opts.interfaces }));
     opts.interfaces.forEach((n, i) => {
@@ -115,6 +117,19 @@ export class FlowObserver {
         const verdict = dropped === 'destination' ? REJECT : 0;
         agg.observe(p.timeSec, p.data, ipv6, p.srcOffset, p.dstOffset, p.protocol, p.srcPort, p.dstPort, p.ipBytes, flags, dstIface, verdict | internal, verdict ? ruleId : 0);
       }
+    }
+  }
+
+  /**
+   * Observations were lost at `timeSec` (reader overrun, NFLOG queue overflow) and the packets are
+   * unknown: every named monitored interface gets SKIPDATA for the window open then.
+   */
+  markLost(timeSec: number, interfaceIds: readonly string[], count = 1): void {
+    const wanted = new Set(interfaceIds);
+    for (const agg of this.aggregators) {
+      this.interfaceIds.forEach((id, i) => {
+        if (wanted.has(id)) agg.markSkipped(timeSec, i, count);
+      });
     }
   }
 

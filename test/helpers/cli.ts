@@ -42,6 +42,11 @@ export class VpcflowServer {
     });
   }
 
+  /** The server process's id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get output(): string {
     return this.log;
   }
