@@ -279,12 +279,16 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('start a server on a temporary folder, declare a sample network, create flow logs, ingest generated traffic and show the records')
+    .description('start a server on a temporary folder, build a sample VPC, create flow logs, make ACCEPT and REJECT traffic and show the records. '
+      + 'As root (with ip, nft, tcpdump, setpriv) the VPC is real on this host and removed afterwards; otherwise a generated capture is ingested')
     .option('--port <n>', 'port for the demo server', parseIntArg('--port'), 0)
     .option('--keep', 'keep the demo data folder and print its path', false)
+    .option('--live', 'insist on the real network (fail if this host cannot build it)', false)
+    .option('--capture', 'use a generated capture even where a real network could be built', false)
     .action(async (o) => {
+      if (o.live && o.capture) throw new CliError('--live and --capture exclude each other', EXIT.usage);
       const { runDemo } = await import('./demo.ts');
-      await runDemo({ port: o.port, keep: o.keep });
+      await runDemo({ port: o.port, keep: o.keep, mode: o.live ? 'live' : o.capture ? 'capture' : 'auto' });
     });
 
   return program;
