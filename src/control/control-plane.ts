@@ -125,6 +125,11 @@ export class ControlPlane {
     return { Removed: r.removed, Busy: r.busy.map((b) => ({ Namespace: b.namespace, Pids: b.pids })) };
   }
 
+  /** How many times the live path found observations lost (each made SKIPDATA records); 0 when not realizing. */
+  liveLossEvents(): number {
+    return this.live?.lossEvents ?? 0;
+  }
+
   private requireLive(): LiveNetwork {
     if (!this.live) throw new VpcflowError('UnsupportedOperation', 'this server does not realize networks: start it with `vpcflow serve --realize` (as root)');
     return this.live;

@@ -4,12 +4,13 @@
 
 import { join } from 'node:path';
 import type { DecodedPacket } from '../capture/index.ts';
-import { FlowObserver, type ClosedWindow, type MonitoredInterface } from '../flows/index.ts';
+import { FlowObserver, type ClosedWindow, type MonitoredInterface, type ObservedPacket } from '../flows/index.ts';
+import { parseIp } from '../net/index.ts';
 import type { FlowLogTarget } from '../flowlogs/index.ts';
 import { NetworkIndex, type FlowLog, type NetworkModel } from '../model/index.ts';
 import {
-  NflogObserver, down, instanceExecArgs, readState, reconcile,
-  type DownResult, type Observation, type ReconcileResult, type RealizedVpc,
+  AcceptCounters, NflogObserver, down, instanceExecArgs, readState, reconcile,
+  type CountedFlow, type DownResult, type Observation, type ReconcileResult, type RealizedVpc,
 } from '../dataplane/index.ts';
 import { VpcflowError, errorMessage } from '../platform/errors.ts';
 import { monitoringPlan, unloggedAddresses } from './mapping.ts';
@@ -55,6 +56,8 @@ export class LiveNetwork {
   readonly statePath: string;
   private account: string | undefined;
   private readonly observers = new Map<string, NflogObserver>();
+  /** Per VPC: what the kernel counted of accepted bulk TCP/UDP (the packets NFLOG does not carry). */
+  private readonly counters = new Map<string, AcceptCounters>();
   /** What reconcile last realized per VPC, so a reader that died can be restarted. */
   private readonly realizedVpcs = new Map<string, RealizedVpc>();
   /** Per VPC: tcpdump's "dropped by kernel" count when last read. */
@@ -86,6 +89,8 @@ export class LiveNetwork {
     if (this.account !== undefined && this.account !== model.account) {
       throw new LiveNetworkError('UnsupportedOperation', `this host realizes account ${this.account}'s network; run \`vpcflow down\` before realizing account ${model.account}`);
     }
+    // A new ruleset recreates the counter sets: take what they counted so far first.
+    await this.enqueue(() => this.readCounters());
     let result: ReconcileResult;
     try {
       result = await reconcile(model, { statePath: this.statePath, ...(this.o.prefix !== undefined ? { prefix: this.o.prefix } : {}) });
@@ -105,6 +110,14 @@ export class LiveNetwork {
     const wanted = new Map(result.vpcs.map((v) => [v.vpcId, v]));
     this.realizedVpcs.clear();
     for (const v of result.vpcs) this.realizedVpcs.set(v.vpcId, v);
+    for (const vpcId of [...this.counters.keys()]) if (!wanted.has(vpcId)) this.counters.delete(vpcId);
+    for (const v of result.vpcs) {
+      const existing = this.counters.get(v.vpcId);
+      const replaced = result.actions.some((a) => a.includes(` in ${v.namespace} `) || a.startsWith(`create namespace ${v.namespace} `));
+      if (!existing || existing.namespace !== v.namespace) this.counters.set(v.vpcId, new AcceptCounters(v.namespace));
+      else if (replaced) existing.reset();
+      if (!v.ruleset.countsInKernel) this.counters.delete(v.vpcId);
+    }
     for (const [vpcId, obs] of [...this.observers]) {
       const vpc = wanted.get(vpcId);
       // A recreated namespace is a new one: tcpdump would still listen in the old one.
@@ -154,9 +167,12 @@ export class LiveNetwork {
     this.timer = setInterval(() => {
       const agg = this.aggregation;
       if (!agg) return;
-      agg.observer.advanceTo(this.now() / 1000 - LATE_PACKET_GRACE_SEC);
       void this.checkLoss();
-      void this.enqueue(() => this.deliverClosed(agg, false));
+      void this.enqueue(async () => {
+        await this.readCounters();
+        agg.observer.advanceTo(this.now() / 1000 - LATE_PACKET_GRACE_SEC);
+        await this.deliverClosed(agg, false);
+      });
     }, TICK_MS);
     this.timer.unref();
   }
@@ -195,6 +211,27 @@ export class LiveNetwork {
       this.o.log?.(`checking observation loss failed: ${errorMessage(e)}`);
     } finally {
       this.checkingLoss = false;
+    }
+  }
+
+  /**
+   * Adds what the kernel counted since the last read to the open windows, stamped with the same
+   * lag as NFLOG's packets so that they never land in a window that is already closed.
+   */
+  private async readCounters(): Promise<void> {
+    for (const [vpcId, counters] of [...this.counters]) {
+      let counted: CountedFlow[];
+      try {
+        counted = await counters.read();
+      } catch (e) {
+        this.o.log?.(`reading the kernel counters of ${vpcId} failed: ${errorMessage(e)}`);
+        this.markLost(vpcId, 'its kernel counters could not be read');
+        continue;
+      }
+      const agg = this.aggregation;
+      if (!agg) continue;
+      const timeSec = this.now() / 1000 - LATE_PACKET_GRACE_SEC;
+      for (const f of counted) agg.observer.observe(countedPacket(f, timeSec));
     }
   }
 
@@ -243,6 +280,7 @@ export class LiveNetwork {
       this.observers.delete(vpcId);
       await obs.stop().catch((e) => this.o.log?.(`stopping the observer of ${vpcId}: ${errorMessage(e)}`));
     }
+    await this.enqueue(() => this.readCounters());
     const agg = this.aggregation;
     this.aggregation = undefined;
     agg?.observer.finish();
@@ -262,4 +300,17 @@ export class LiveNetwork {
     for (const b of result.busy) this.o.log?.(`dataplane: namespace ${b.namespace} deleted while processes ${b.pids.join(', ')} still ran in it`);
     return result;
   }
+}
+
+/** A kernel-counted flow as one observation standing for all its packets (accepted, no SYN/FIN/RST). */
+function countedPacket(f: CountedFlow, timeSec: number): ObservedPacket {
+  const src = parseIp(f.src).bytes;
+  const dst = parseIp(f.dst).bytes;
+  const data = new Uint8Array(src.length + dst.length);
+  data.set(src, 0);
+  data.set(dst, src.length);
+  return {
+    timeSec, data, ipVersion: f.ipVersion, srcOffset: 0, dstOffset: src.length, protocol: f.protocol,
+    srcPort: f.srcPort, dstPort: f.dstPort, ipBytes: f.bytes, tcpFlags: 0, packets: f.packets,
+  };
 }

@@ -1,6 +1,7 @@
 // The data plane: realizes a network model on the Linux kernel (a namespace per VPC as its router,
 // a namespace per instance, a veth pair per interface), enforces its security groups and network
 // ACLs with one nftables ruleset per VPC, and observes every verdict through NFLOG.
+export { AcceptCounters, CounterFormatError, type CountedFlow, parseCounterSet } from './accept-counters.ts';
 export { CommandError, NameConflictError, NotPermittedError, StateFileError, UnsafeValueError } from './errors.ts';
 export { type CommandResult, type CommandRunner, type RunOptions, execRunner } from './exec.ts';
 export {
@@ -8,7 +9,7 @@ export {
   checkPrefix, macOfInterface, planNames, randomTestPrefix,
 } from './names.ts';
 export {
-  ACCEPT_PREFIX, DEFAULT_NFLOG_GROUP, DEFAULT_QUEUE_THRESHOLD, DEFAULT_SNAPLEN, INVALID_PREFIX, TABLE_NAME,
+  ACCEPT_COUNTER_SETS, ACCEPT_PREFIX, DEFAULT_NFLOG_GROUP, DEFAULT_QUEUE_THRESHOLD, DEFAULT_SNAPLEN, INVALID_PREFIX, TABLE_NAME,
   type CompileOptions, type CompiledRuleset, type DropLayer, type DropRule, type DropSide,
   compileRuleset, describePrefix,
 } from './nft-compile.ts';

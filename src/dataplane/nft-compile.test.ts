@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { planApply, sequentialIdGenerator, type NetworkModel, type Vpc } from '../model/index.ts';
 import { UnsafeValueError } from './errors.ts';
 import { planNames, randomTestPrefix } from './names.ts';
-import { ACCEPT_PREFIX, INVALID_PREFIX, compileRuleset, describePrefix, type CompiledRuleset } from './nft-compile.ts';
+import { ACCEPT_PREFIX, INVALID_PREFIX, TRACKED_SHORTCUT, compileRuleset, describePrefix, type CompiledRuleset } from './nft-compile.ts';
 import { ADDR, IDS, testNetworkDocument } from './test-fixtures.ts';
 
 const modelOf = (doc: unknown): NetworkModel => planApply(undefined, doc, sequentialIdGenerator()).model;
@@ -42,8 +42,23 @@ describe('compileRuleset', () => {
     assert.match(body[1]!, /^ct state invalid counter log prefix "inv" .* drop$/);
     assert.match(body[2]!, /^iifname vmap \{ .*jump from_/);
     assert.match(body[3]!, /^oifname vmap \{ .*jump to_/);
+    assert.match(body[4]!, /^tcp flags & \(fin \| syn \| rst\) != 0 counter log prefix "acc" group 7 snaplen 128 queue-threshold 16 accept$/);
+    assert.equal(body[5], 'meta nfproto ipv4 meta l4proto { tcp, udp } update @acc4 { ip saddr . ip daddr . meta l4proto . th sport . th dport } accept');
+    assert.equal(body[6], 'meta nfproto ipv6 meta l4proto { tcp, udp } update @acc6 { ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport } accept');
+    assert.match(body[7]!, /^counter log prefix "acc" group 7 snaplen 128 queue-threshold 16 accept$/);
+    assert.equal(body.length, 8);
+    assert.equal(ruleset.countsInKernel, true);
+    assert.match(ruleset.text, /\tset acc4 \{\n\t\ttype ipv4_addr \. ipv4_addr \. inet_proto \. inet_service \. inet_service\n\t\tflags dynamic,timeout\n\t\ttimeout 60s\n\t\tsize 262144\n\t\tcounter\n\t\}/);
+    assert.match(ruleset.text, /\tset acc6 \{\n\t\ttype ipv6_addr \. ipv6_addr/);
+  });
+
+  test('without kernel counting every accepted packet is logged', () => {
+    const plain = compile(base, { countInKernel: false });
+    const body = chainBody(plain.text, 'forward');
     assert.match(body[4]!, /^counter log prefix "acc" group 7 snaplen 128 queue-threshold 16 accept$/);
     assert.equal(body.length, 5);
+    assert.doesNotMatch(plain.text, /set acc4/);
+    assert.equal(plain.countsInKernel, false);
   });
 
   test('path order: security groups of the sender before its subnet ACL; the receiver subnet ACL before its groups', () => {
@@ -70,6 +85,17 @@ describe('compileRuleset', () => {
       assert.ok(!chainBody(ruleset.text, chain).some((l) => l.includes('established') || l.includes('ct state') && !l.includes('invalid')), chain);
     }
     assert.equal(chainBody(ruleset.text, `sg_in_${link(IDS.eniWeb)}`)[0], 'ct state established,related return');
+  });
+
+  test('a flow the groups let through before keeps passing them also without a reply yet (one-way UDP)', () => {
+    // Every security-group chain, in and out, starts with both shortcuts, before any rule.
+    for (const eni of [IDS.eniWeb, IDS.eniClient]) {
+      for (const dir of ['in', 'out']) {
+        assert.deepEqual(chainBody(ruleset.text, `sg_${dir}_${link(eni)}`).slice(0, 2), ['ct state established,related return', 'ct status confirmed return'], `${dir} ${eni}`);
+      }
+    }
+    const lines = ruleset.text.split('\n').map((l) => l.trim());
+    assert.equal(lines.filter((l) => l.includes('confirmed')).length, 2 * 4, 'only in the security-group chains: the ACLs stay stateless');
   });
 
   test('network ACL entries in rule-number order, allow returns, deny logs its own code, then a final catch-all', () => {
@@ -143,8 +169,9 @@ describe('compileRuleset', () => {
   });
 
   test('a group without declared outbound rules allows all outbound traffic', () => {
-    assert.deepEqual(chainBody(ruleset.text, `sg_out_${link(IDS.eniClient)}`).slice(1, 3), ['ip daddr 0.0.0.0/0 return', 'ip6 daddr ::/0 return']);
-    assert.match(chainBody(ruleset.text, `sg_in_${link(IDS.eniClient)}`)[1]!, /log prefix "sgi /, 'no inbound rule: everything new is dropped');
+    const rules = TRACKED_SHORTCUT.length;
+    assert.deepEqual(chainBody(ruleset.text, `sg_out_${link(IDS.eniClient)}`).slice(rules, rules + 2), ['ip daddr 0.0.0.0/0 return', 'ip6 daddr ::/0 return']);
+    assert.match(chainBody(ruleset.text, `sg_in_${link(IDS.eniClient)}`)[rules]!, /log prefix "sgi /, 'no inbound rule: everything new is dropped');
   });
 
   test('ICMP type and code: named matches in their family, raw header bytes in the other', () => {
@@ -155,8 +182,8 @@ describe('compileRuleset', () => {
       { protocol: 'icmpv6', 'from-port': 128, 'to-port': 0, cidr: '10.0.0.0/8' },
       { protocol: '47', 'from-port': 0, 'to-port': 0, cidr: '10.0.0.0/8' },
     ];
-    const body = chainBody(compile(modelOf(doc)).text, `sg_in_${link(IDS.eniWeb)}`);
-    assert.deepEqual(body.slice(1, 5), [
+    const body = chainBody(compile(modelOf(doc)).text, `sg_in_${link(IDS.eniWeb)}`).slice(TRACKED_SHORTCUT.length);
+    assert.deepEqual(body.slice(0, 4), [
       'ip saddr 10.0.0.0/16 icmp type 8 icmp code 0 return',
       'ip6 saddr ::/0 icmpv6 type 128 return',
       'ip saddr 10.0.0.0/8 meta l4proto 58 @th,0,8 128 @th,8,8 0 return',

@@ -5,6 +5,9 @@
 // security groups of the receiver (inbound, stateful). ACLs are stateless and only apply across a
 // subnet boundary; there is no "established → accept" shortcut in front of them. Every drop site
 // logs to NFLOG with a short prefix that the returned table maps back to the deciding rule.
+// Accepted packets are observed per packet only where a record needs the packet itself (TCP SYN,
+// FIN or RST for tcp-flags; protocols without ports); the bulk of accepted TCP and UDP is counted
+// in the kernel, per 5-tuple, in the dynamic sets `acc4`/`acc6`, which the live path reads each second.
 
 import { createHash } from 'node:crypto';
 import { canonicalIp, isIpv4, isIpv6, parseCidr, PROTOCOL_ALL, PROTOCOL_ICMP, PROTOCOL_ICMPV6, PROTOCOL_TCP, PROTOCOL_UDP } from '../net/index.ts';
@@ -24,6 +27,20 @@ export const DEFAULT_SNAPLEN = 128;
  */
 export const DEFAULT_QUEUE_THRESHOLD = 16;
 const MAX_PREFIX_BYTES = 63;
+/**
+ * The security groups' statefulness: packets of a connection the groups already let through pass
+ * again, whatever the rules say now (AWS: a rule change does not interrupt tracked connections).
+ * `established` alone would miss a flow that has had no reply yet (a one-way UDP stream, SYN
+ * retransmissions): the kernel calls each of its packets `new`, but its entry is `confirmed` once
+ * the first packet was accepted, and a packet dropped in this hook never confirms one.
+ */
+export const TRACKED_SHORTCUT: readonly string[] = ['ct state established,related return', 'ct status confirmed return'];
+/** The kernel-counted 5-tuple sets (IPv4, IPv6) of accepted TCP/UDP packets without SYN, FIN or RST. */
+export const ACCEPT_COUNTER_SETS = { 4: 'acc4', 6: 'acc6' } as const;
+/** Flows the kernel counts per set; beyond it packets fall back to per-packet observation. */
+export const ACCEPT_COUNTER_SET_SIZE = 262_144;
+/** A counted flow idle this long leaves its set (the live path reads every second, so no count is lost). */
+export const ACCEPT_COUNTER_TIMEOUT_SEC = 60;
 
 export type DropLayer = 'sg-out' | 'nacl-out' | 'nacl-in' | 'sg-in' | 'invalid';
 export type DropSide = 'source' | 'destination';
@@ -56,6 +73,11 @@ export interface CompileOptions {
   readonly snaplen?: number;
   /** Packets NFLOG batches before waking the reader (default 16; 1 = every packet at once). */
   readonly queueThreshold?: number;
+  /**
+   * Count accepted TCP/UDP packets without SYN/FIN/RST in kernel sets instead of logging each
+   * (default true). Off, every accepted packet goes to NFLOG.
+   */
+  readonly countInKernel?: boolean;
 }
 
 export interface CompiledRuleset {
@@ -70,6 +92,8 @@ export interface CompiledRuleset {
   readonly codes: ReadonlyMap<string, DropRule>;
   /** VPC-side link name → interface id, for the interfaces the ruleset knows. */
   readonly interfaceByLink: ReadonlyMap<string, string>;
+  /** Accepted TCP/UDP without SYN/FIN/RST is counted in ACCEPT_COUNTER_SETS, not logged. */
+  readonly countsInKernel: boolean;
 }
 
 // ---- validated tokens: only these helpers put model values into the ruleset text ----
@@ -265,7 +289,7 @@ export function compileRuleset(vpc: Vpc, names: DataplaneNames, options: Compile
     const link = r.names.vpcLink;
     const id = r.names.interfaceId;
     for (const ingress of [false, true]) {
-      const body = ['ct state established,related return'];
+      const body = [...TRACKED_SHORTCUT];
       for (const gid of r.groups) {
         const g = groupsById.get(gid);
         if (!g) continue;
@@ -297,6 +321,17 @@ export function compileRuleset(vpc: Vpc, names: DataplaneNames, options: Compile
     forward.push(`iifname vmap { ${realized.map((r) => `"${r.names.vpcLink}" : jump from_${r.names.vpcLink}`).join(', ')} }`);
     forward.push(`oifname vmap { ${realized.map((r) => `"${r.names.vpcLink}" : jump to_${r.names.vpcLink}`).join(', ')} }`);
   }
+  if (options.countInKernel ?? true) {
+    // Rule order keeps each packet counted once: logged (flags a record needs), else counted in a
+    // set, else (other protocols, or a full set) logged.
+    forward.push(`tcp flags & (fin | syn | rst) != 0 counter log prefix "${ACCEPT_PREFIX}" ${log} accept`);
+    forward.push(`meta nfproto ipv4 meta l4proto { tcp, udp } update @${ACCEPT_COUNTER_SETS[4]} { ip saddr . ip daddr . meta l4proto . th sport . th dport } accept`);
+    forward.push(`meta nfproto ipv6 meta l4proto { tcp, udp } update @${ACCEPT_COUNTER_SETS[6]} { ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport } accept`);
+    for (const [family, name] of [['ipv4_addr', ACCEPT_COUNTER_SETS[4]], ['ipv6_addr', ACCEPT_COUNTER_SETS[6]]] as const) {
+      out.push(`\tset ${name} {`, `\t\ttype ${family} . ${family} . inet_proto . inet_service . inet_service`,
+        '\t\tflags dynamic,timeout', `\t\ttimeout ${ACCEPT_COUNTER_TIMEOUT_SEC}s`, `\t\tsize ${ACCEPT_COUNTER_SET_SIZE}`, '\t\tcounter', '\t}');
+    }
+  }
   forward.push(`counter log prefix "${ACCEPT_PREFIX}" ${log} accept`);
   chain('forward', forward, 'type filter hook forward priority filter; policy accept;');
 
@@ -307,6 +342,7 @@ export function compileRuleset(vpc: Vpc, names: DataplaneNames, options: Compile
     digest: createHash('sha256').update(text).digest('hex'),
     nflogGroup: group,
     acceptPrefix: ACCEPT_PREFIX,
+    countsInKernel: options.countInKernel ?? true,
     codes: w.codes,
     interfaceByLink: new Map(realized.map((r) => [r.names.vpcLink, r.names.interfaceId])),
   };

@@ -120,9 +120,9 @@ export class WindowAggregator {
    */
   observe(
     timeSec: number, data: Uint8Array, ipv6: boolean, srcOffset: number, dstOffset: number, protocol: number,
-    srcPort: number, dstPort: number, ipBytes: number, awsFlags: number, iface: number, flags: number, rule = 0,
+    srcPort: number, dstPort: number, ipBytes: number, awsFlags: number, iface: number, flags: number, rule = 0, packets = 1,
   ): void {
-    this.stats.packets++;
+    this.stats.packets += packets;
     let t = timeSec;
     if (this.windowStart === null) this.windowStart = Math.floor(t / this.intervalSec) * this.intervalSec;
     else if (t >= this.windowStart + this.intervalSec) this.closeUntil(t);
@@ -144,9 +144,9 @@ export class WindowAggregator {
     k.srcOffset = srcOffset;
     k.dstOffset = dstOffset;
     const before = this.table.size;
-    if (!this.table.add(k, t, ipBytes, awsFlags, rule)) {
-      this.stats.skippedPackets++;
-      this.skippedPerIface[iface]!++;
+    if (!this.table.add(k, t, ipBytes, awsFlags, rule, packets)) {
+      this.stats.skippedPackets += packets;
+      this.skippedPerIface[iface]! += packets;
       return;
     }
     if (this.table.size !== before) this.flowsPerIface[iface]!++;

@@ -76,7 +76,8 @@ export class FlowTable {
    * Adds one packet to its flow. Returns false when the flow is new and the table is at its bound:
    * the caller counts that as a lost observation (SKIPDATA).
    */
-  add(k: FlowKey, timeSec: number, ipBytes: number, awsFlags: number, rule: number): boolean {
+  /** Counts `packets` packets totalling `ipBytes` IP bytes on flow `k` (one packet, unless counted in the kernel). */
+  add(k: FlowKey, timeSec: number, ipBytes: number, awsFlags: number, rule: number, packets = 1): boolean {
     const s = this.scratch;
     s[0] = (((k.iface & 0xffff) << 16) | ((k.protocol & 0xff) << 8) | (k.internal ? 8 : 0) | (k.ipv6 ? 4 : 0) | (k.egress ? 2 : 0) | (k.reject ? 1 : 0)) >>> 0;
     s[1] = ((k.srcPort & 0xffff) << 16) | (k.dstPort & 0xffff);
@@ -110,7 +111,7 @@ export class FlowTable {
         keys[base + 3] === s[3] && keys[base + 4] === s[4] && keys[base + 5] === s[5] &&
         keys[base + 7] === s[7] && keys[base + 8] === s[8] && keys[base + 9] === s[9]
       ) {
-        this.packetsArr[at]! += 1;
+        this.packetsArr[at]! += packets;
         this.bytesArr[at]! += ipBytes;
         const t = Math.floor(timeSec);
         if (t < this.startArr[at]!) this.startArr[at] = t;
@@ -124,14 +125,14 @@ export class FlowTable {
     if (this.count === this.capacity) {
       if (this.capacity >= this.maxFlows) return false;
       this.grow();
-      return this.add(k, timeSec, ipBytes, awsFlags, rule);
+      return this.add(k, timeSec, ipBytes, awsFlags, rule, packets);
     }
     const at = this.count++;
     const base = at * KEY_WORDS;
     for (let i = 0; i < KEY_WORDS; i++) keys[base + i] = s[i]!;
     hashes[at] = h;
     this.index[slot] = at;
-    this.packetsArr[at] = 1;
+    this.packetsArr[at] = packets;
     this.bytesArr[at] = ipBytes;
     const t = Math.floor(timeSec);
     this.startArr[at] = t;

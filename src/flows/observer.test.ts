@@ -110,6 +110,18 @@ test('lost observations make SKIPDATA for the named interfaces in the window ope
   assert.equal(o.aggregators[0]!.stats.skippedPackets, 12);
 });
 
+test('an observation counted in the kernel stands for its packets and bytes, beside per-packet observations of the same flow', () => {
+  const o = new FlowObserver({ interfaces: [A, B], intervals: [60], maxFlows: 10 });
+  o.observe(v4('10.0.2.20', '10.0.1.10', 60, { tcpFlags: 0x02, ipBytes: 60 }));
+  o.observe(v4('10.0.2.20', '10.0.1.10', 61, { tcpFlags: 0, ipBytes: 52_000, packets: 40 }));
+  o.observe(v4('10.0.2.20', '10.0.1.10', 62, { tcpFlags: 0x11, ipBytes: 52 }));
+  o.finish();
+  const rs = records(o).filter((r) => r['log-status'] === 'OK');
+  assert.equal(rs.length, 2, 'one record per interface');
+  for (const r of rs) assert.deepEqual([r.packets, r.bytes, r['tcp-flags']], [42, 52_112, 3]);
+  assert.equal(o.aggregators[0]!.stats.packets, 84, 'each interface counted 42 packets');
+});
+
 test('secondary and foreign addresses show as the primary IPv4 in srcaddr/dstaddr, the real one in pkt-*', () => {
   const o = new FlowObserver({ interfaces: [A], intervals: [60], maxFlows: 10 });
   o.observe(v4('198.51.100.9', '10.0.1.11', 60));

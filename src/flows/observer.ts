@@ -16,8 +16,11 @@ export interface ObservedPacket {
   protocol: number;
   srcPort: number;
   dstPort: number;
+  /** IP bytes of the packet, or of all `packets` when several were counted together. */
   ipBytes: number;
   tcpFlags: number;
+  /** How many packets this observation stands for (the kernel counted them; default 1). */
+  packets?: number;
 }
 
 /** Where the enforcement point dropped a packet: nowhere, on the sender's side, or on the receiver's side. */
@@ -104,18 +107,19 @@ export class FlowObserver {
     }
     this.stats.attributed++;
     const flags = awsTcpFlags(p.tcpFlags);
+    const count = p.packets ?? 1;
     const internal = srcIface >= 0 && dstIface >= 0 ? INTERNAL : 0;
     for (const agg of this.aggregators) {
       const ruleId = rule === '' ? 0 : agg.ruleId(rule);
       const ipv6 = p.ipVersion === 6;
       if (srcIface >= 0) {
         const verdict = dropped === 'source' ? REJECT : 0;
-        agg.observe(p.timeSec, p.data, ipv6, p.srcOffset, p.dstOffset, p.protocol, p.srcPort, p.dstPort, p.ipBytes, flags, srcIface, EGRESS | verdict | internal, verdict ? ruleId : 0);
+        agg.observe(p.timeSec, p.data, ipv6, p.srcOffset, p.dstOffset, p.protocol, p.srcPort, p.dstPort, p.ipBytes, flags, srcIface, EGRESS | verdict | internal, verdict ? ruleId : 0, count);
       }
       // A packet dropped on the sender's side never reaches the receiver.
       if (dstIface >= 0 && dropped !== 'source') {
         const verdict = dropped === 'destination' ? REJECT : 0;
-        agg.observe(p.timeSec, p.data, ipv6, p.srcOffset, p.dstOffset, p.protocol, p.srcPort, p.dstPort, p.ipBytes, flags, dstIface, verdict | internal, verdict ? ruleId : 0);
+        agg.observe(p.timeSec, p.data, ipv6, p.srcOffset, p.dstOffset, p.protocol, p.srcPort, p.dstPort, p.ipBytes, flags, dstIface, verdict | internal, verdict ? ruleId : 0, count);
       }
     }
   }

@@ -142,8 +142,13 @@ test('lost NFLOG observations become SKIPDATA; SIGKILL then restart: no stale re
   process.kill(reader, 'SIGSTOP');
   let flood;
   try {
-    flood = await exec(server, ID.a, ['python3', '-c',
-      `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(300000): s.sendto(b"x"*16, ("${B}", 9))`]);
+    // ICMP: observed per packet (bulk TCP/UDP is counted in the kernel and would not overrun the reader).
+    flood = await exec(server, ID.a, ['python3', '-c', [
+      'import socket',
+      's=socket.socket(socket.AF_INET,socket.SOCK_RAW,socket.IPPROTO_ICMP)',
+      'p=bytes([8,0,0xf7,0xff,0,0,0,0])',
+      `for i in range(300000): s.sendto(p, ("${B}", 0))`,
+    ].join('\n')]);
   } finally {
     process.kill(reader, 'SIGCONT');
   }
