@@ -1,6 +1,7 @@
 // `npm run bench`: vpcflow's decode+aggregate packet rate beside softflowd reading the same real
 // capture in the same run, memory per active flow, and records/s through format+deliver beside
-// DuckDB writing the same records as gzip text. Prints ratios; see bench/RESULTS.md.
+// DuckDB writing the same records as gzip text; as root also the live path's cost (iperf3 through a
+// realized VPC with and without a flow log, and where SKIPDATA begins). Prints ratios; see bench/RESULTS.md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,6 +145,13 @@ progress('building and delivering the records');
 const d = await deliver(us.observer);
 line(`format+deliver (${d.records} records): building records ${fmt(d.records / d.buildSeconds)} records/s; log store (DuckDB events + flow_records) ${fmt(d.records / d.logSeconds)} records/s; archive gzip text ${fmt(d.records / d.archiveSeconds)} records/s`);
 line(`                DuckDB COPY to gzip text (peer) ${fmt(d.records / d.peerSeconds)} records/s; ratio archive/peer = ${((d.records / d.archiveSeconds) / (d.records / d.peerSeconds)).toFixed(2)}`);
+if (typeof process.getuid === 'function' && process.getuid() === 0) {
+  progress('live path on the real kernel (iperf3 through a realized VPC)');
+  const { runLiveBench, printLiveBench } = await import('./live-throughput.ts');
+  printLiveBench(await runLiveBench({ log: progress }), line);
+} else {
+  line('live path: skipped (needs root to build namespaces)');
+}
 line(`machine: ${execFileSync('nproc').toString().trim()} cores, node ${process.version}`);
 
 function fmt(n: number): string {
