@@ -1,5 +1,7 @@
 // The embedded DuckDB database in the data folder: opened (and migrated) at server start, with
-// serialized transactions so concurrent requests never interleave on the one connection.
+// serialized transactions so concurrent writers never interleave on the write connection, and a
+// small pool of read connections so reads (DuckDB's MVCC gives each a committed snapshot) run
+// beside writes and beside each other instead of queueing behind them.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +15,8 @@ export interface DatabaseOptions {
   /** DuckDB memory_limit, e.g. '512MB'. */
   memoryLimit?: string;
   threads?: number;
+  /** Connections for concurrent reads (default 4). */
+  readers?: number;
 }
 
 export type Row = Record<string, unknown>;
@@ -27,6 +31,9 @@ export class Database {
   private instance: DuckDBInstance | null = null;
   private conn: DuckDBConnection | null = null;
   private readonly mutex = new Mutex();
+  private readonly idleReaders: DuckDBConnection[] = [];
+  private readonly allReaders: DuckDBConnection[] = [];
+  private readonly readerWaiters: ((c: DuckDBConnection) => void)[] = [];
   readonly path: string;
 
   constructor(private readonly opts: DatabaseOptions) {
@@ -45,17 +52,55 @@ export class Database {
     }
     this.conn = await this.instance.connect();
     await this.migrate();
+    for (let i = 0; i < (this.opts.readers ?? 4); i++) {
+      const c = await this.instance.connect();
+      this.allReaders.push(c);
+      this.idleReaders.push(c);
+    }
   }
 
   async stop(): Promise<void> {
     if (!this.conn) return;
+    // Every reader back in the pool means no read is running.
+    const readers = await Promise.all(this.allReaders.map(() => this.acquireReader()));
     await this.mutex.run(async () => {
       await this.conn!.run('CHECKPOINT');
+      for (const r of readers) r.closeSync();
       this.conn!.closeSync();
       this.instance!.closeSync();
     });
     this.conn = null;
     this.instance = null;
+    this.allReaders.length = 0;
+    this.idleReaders.length = 0;
+  }
+
+  private acquireReader(): Promise<DuckDBConnection> {
+    const c = this.idleReaders.pop();
+    if (c) return Promise.resolve(c);
+    if (!this.allReaders.length) return Promise.reject(new StoreError('the database is not open'));
+    return new Promise((resolve) => this.readerWaiters.push(resolve));
+  }
+
+  private releaseReader(c: DuckDBConnection): void {
+    const next = this.readerWaiters.shift();
+    if (next) next(c);
+    else this.idleReaders.push(c);
+  }
+
+  /** Runs `work` on a read connection: a snapshot of committed data, concurrent with writes. */
+  private async withReader<T>(work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const c = await this.acquireReader();
+    try {
+      return await work(c);
+    } finally {
+      this.releaseReader(c);
+    }
+  }
+
+  /** A read-only statement on a read connection (never use it for writes: they belong in transaction()). */
+  read(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
+    return this.withReader((c) => new Transaction(c).all(sql, params));
   }
 
   private get c(): DuckDBConnection {
@@ -89,10 +134,10 @@ export class Database {
 
   /** Runs a user's read-only SQL; anything but a query is refused before it runs. */
   query(sql: string): Promise<{ columns: string[]; rows: Row[] }> {
-    return this.mutex.run(async () => {
+    return this.withReader(async (c) => {
       let prepared;
       try {
-        prepared = await this.c.prepare(sql);
+        prepared = await c.prepare(sql);
       } catch (e) {
         throw new VpcflowError('InvalidQuery', `the query does not parse: ${errorMessage(e)}`);
       }

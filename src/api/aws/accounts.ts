@@ -52,6 +52,11 @@ const CIPHER = 'aes-256-gcm';
 
 export class AccountStore {
   private masterKey: Buffer | null = null;
+  /**
+   * Keys already looked up, secret decrypted: every signed request needs one, and a database read
+   * plus AES per request would queue requests behind deliveries. Deleting a key evicts it.
+   */
+  private readonly known = new Map<string, { accountId: string; secret: string }>();
   readonly masterKeyFile: string;
   private readonly now: () => number;
 
@@ -89,10 +94,14 @@ export class AccountStore {
   /** The account and raw secret of a key id, or undefined for an unknown (or malformed) id. */
   async lookup(accessKeyId: string): Promise<{ accountId: string; secret: string } | undefined> {
     if (!KEY_ID.test(accessKeyId)) return undefined;
-    const rows = await this.db.all('SELECT account_id, secret_ciphertext FROM access_keys WHERE access_key_id = $1', [accessKeyId]);
+    const cached = this.known.get(accessKeyId);
+    if (cached) return cached;
+    const rows = await this.db.read('SELECT account_id, secret_ciphertext FROM access_keys WHERE access_key_id = $1', [accessKeyId]);
     const row = rows[0];
     if (!row) return undefined;
-    return { accountId: String(row.account_id), secret: this.decrypt(accessKeyId, String(row.secret_ciphertext)) };
+    const key = { accountId: String(row.account_id), secret: this.decrypt(accessKeyId, String(row.secret_ciphertext)) };
+    this.known.set(accessKeyId, key);
+    return key;
   }
 
   async list(accountId?: string): Promise<AccessKeyInfo[]> {
@@ -106,6 +115,7 @@ export class AccountStore {
   /** Deletes a key; false when there was no such key. */
   async delete(accessKeyId: string): Promise<boolean> {
     const rows = await this.db.all('DELETE FROM access_keys WHERE access_key_id = $1 RETURNING 1', [accessKeyId]);
+    this.known.delete(accessKeyId);
     return rows.length > 0;
   }
 

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Database } from './database.ts';
+
+test('reads run beside an open write transaction and see only committed data', { timeout: 20_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcflow-db-'));
+  const db = new Database({ dataDir: dir, readers: 2 });
+  await db.start();
+  try {
+    await db.transaction(async (tx) => tx.run('CREATE TABLE t (v INTEGER)'));
+    await db.transaction(async (tx) => tx.run('INSERT INTO t VALUES (1)'));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let inserted!: () => void;
+    const insertedOnce = new Promise<void>((r) => (inserted = r));
+    const writer = db.transaction(async (tx) => {
+      await tx.run('INSERT INTO t VALUES (2)');
+      inserted();
+      await held;
+    });
+    await insertedOnce;
+    // The writer holds the write connection; a read must not wait for it.
+    const during = await Promise.all([db.read('SELECT sum(v)::INTEGER AS s FROM t'), db.read('SELECT count(*)::INTEGER AS n FROM t'), db.query('SELECT max(v) AS m FROM t')]);
+    assert.deepEqual(during.slice(0, 2).map((r) => r[0]), [{ s: 1 }, { n: 1 }], 'the uncommitted row is invisible');
+    assert.deepEqual(during[2].rows, [{ m: 1 }]);
+    release();
+    await writer;
+    assert.deepEqual(await db.read('SELECT sum(v)::INTEGER AS s FROM t'), [{ s: 3 }]);
+  } finally {
+    await db.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('query refuses statements that are not SELECT, on a read connection too', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcflow-db-'));
+  const db = new Database({ dataDir: dir });
+  await db.start();
+  try {
+    await assert.rejects(db.query('CREATE TABLE x (v INTEGER)'), /only SELECT queries/);
+    await assert.rejects(db.query('SELEC 1'), /does not parse/);
+  } finally {
+    await db.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
