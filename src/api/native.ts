@@ -1,10 +1,11 @@
 // vpcflow's native HTTP API: JSON bodies shaped as AWS's own requests and responses
-// (/v1/ec2/<Action>, /v1/logs/<Operation>) plus vpcflow's own actions (/v1/vpcflow/<Action>).
+// (/v1/ec2/<Action>, /v1/logs/<Operation>, /v1/metrics/GetMetricStatistics) plus vpcflow's own
+// actions (/v1/vpcflow/<Action>).
 
 import { Hono, type Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { ControlPlane } from '../control/index.ts';
-import { parseFilterPattern, type LogStore } from '../destinations/logstore/index.ts';
+import { parseFilterPattern, parseMetricStatisticsRequest, type LogStore } from '../destinations/logstore/index.ts';
 import type { AccountStore } from './aws/index.ts';
 import { errorMessage } from '../platform/errors.ts';
 
@@ -117,12 +118,26 @@ export function createApi(deps: ApiDeps): Hono {
       logGroupName: str(b, 'logGroupName'), logStreamNames: optStrList(b, 'logStreamNames'), logStreamNamePrefix: optStr(b, 'logStreamNamePrefix'),
       startTime: int(b, 'startTime', false), endTime: int(b, 'endTime', false), filterPattern: optStr(b, 'filterPattern'), limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken'),
     }),
+    PutMetricFilter: async (a, b) => (await logStore.metricFilters.putMetricFilter(a, b), {}),
+    DescribeMetricFilters: (a, b) => logStore.metricFilters.describeMetricFilters(a, {
+      logGroupName: optStr(b, 'logGroupName'), filterNamePrefix: optStr(b, 'filterNamePrefix'), metricName: optStr(b, 'metricName'),
+      metricNamespace: optStr(b, 'metricNamespace'), limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken'),
+    }),
+    DeleteMetricFilter: async (a, b) => (await logStore.metricFilters.deleteMetricFilter(a, str(b, 'logGroupName'), str(b, 'filterName')), {}),
+    TestMetricFilter: async (_a, b) => logStore.metricFilters.testMetricFilter(b.filterPattern, b.logEventMessages),
   };
   app.post('/v1/logs/:op', async (c) => {
     const handler = logs[c.req.param('op')];
     if (!handler) throw coded('UnknownOperationException', `unknown CloudWatch Logs operation ${c.req.param('op')}`);
     const b = await json(c);
     return c.json(await handler(await control.accountFor(account(c, b)), b));
+  });
+
+  // CloudWatch's GetMetricStatistics over what the caller's metric filters produced.
+  app.post('/v1/metrics/GetMetricStatistics', async (c) => {
+    const b = await json(c);
+    const request = parseMetricStatisticsRequest(b);
+    return c.json(await logStore.metricFilters.getMetricStatistics(await control.accountFor(account(c, b)), request));
   });
 
   // Live tail: NDJSON events, first the stored ones since startTime, then new ones as delivered.

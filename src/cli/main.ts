@@ -9,6 +9,7 @@ import { Client, CliError, EXIT } from './client.ts';
 import { parseOutput, printObject, printRows, type OutputFormat } from './output.ts';
 import { parseShorthand, asList, ShorthandError, type ShorthandValue } from './shorthand.ts';
 import { ProgressBar } from './progress.ts';
+import { addMetricFilterCommands, addMetricsCommand } from './metrics-commands.ts';
 
 export const DEFAULT_PORT = 8757;
 const DEFAULT_ENDPOINT = `http://127.0.0.1:${DEFAULT_PORT}`;
@@ -244,6 +245,9 @@ export function buildProgram(): Command {
           if ((e as Error).name !== 'AbortError') throw e;
         });
     });
+
+  addMetricFilterCommands(logs, clientOptions);
+  addMetricsCommand(program, clientOptions);
 
   const accounts = program.command('accounts').description('access keys for the AWS-compatible API (aws CLI / SDKs with --endpoint-url)');
   clientOptions(accounts.command('create'))

@@ -46,4 +46,25 @@ CREATE TABLE archive_objects (
 CREATE VIEW flows AS SELECT ${flowsViewColumns}, owner_account, flow_log_id, destination_type, destination, rule, ingestion_time FROM flow_records;
 `,
   },
+  {
+    // Metric filters of log groups and the per-minute buckets they produce (one row per metric,
+    // dimension set and minute, upserted per delivered batch); dimensions are canonical JSON of
+    // [name, value] pairs sorted by name. metric_default_minutes lists the minutes in which a filter
+    // with a default value saw events, so reads can add the default where nothing matched.
+    id: 2,
+    sql: `
+CREATE TABLE metric_filters (
+  account_id VARCHAR NOT NULL, group_name VARCHAR NOT NULL, filter_name VARCHAR NOT NULL, filter_pattern VARCHAR NOT NULL,
+  transformation VARCHAR NOT NULL, creation_time BIGINT NOT NULL,
+  PRIMARY KEY (account_id, group_name, filter_name));
+CREATE TABLE metric_datapoints (
+  account_id VARCHAR NOT NULL, namespace VARCHAR NOT NULL, metric_name VARCHAR NOT NULL, dimensions VARCHAR NOT NULL, minute BIGINT NOT NULL,
+  sum DOUBLE NOT NULL, sample_count BIGINT NOT NULL, minimum DOUBLE NOT NULL, maximum DOUBLE NOT NULL, unit VARCHAR NOT NULL,
+  PRIMARY KEY (account_id, namespace, metric_name, dimensions, minute));
+CREATE TABLE metric_default_minutes (
+  account_id VARCHAR NOT NULL, namespace VARCHAR NOT NULL, metric_name VARCHAR NOT NULL, minute BIGINT NOT NULL,
+  default_value DOUBLE NOT NULL, unit VARCHAR NOT NULL,
+  PRIMARY KEY (account_id, namespace, metric_name, minute));
+`,
+  },
 ];

@@ -115,3 +115,25 @@ test('missing and mistyped members, and unsupported options, are refused precise
   await failsWith(call(A, 'DescribeLogGroups', { limit: 0 }), 'InvalidParameterException');
   await failsWith(call(A, 'DescribeLogGroups', { accountIdentifiers: [B] }), 'InvalidParameterException', /accountIdentifiers/);
 });
+
+test('metric filter operations: put, describe, test and delete, per account, with AWS error types', async () => {
+  await call(A, 'CreateLogGroup', { logGroupName: '/vpc/metric-json' });
+  const transformation = { metricName: 'RejectedBytes', metricNamespace: 'VPC', metricValue: '$bytes', unit: 'Bytes' };
+  const pattern = '[version, accountid, interfaceid, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action = REJECT, logstatus]';
+  assert.deepEqual(await call(A, 'PutMetricFilter', { logGroupName: '/vpc/metric-json', filterName: 'rejected', filterPattern: pattern, metricTransformations: [transformation] }), {});
+  const described = (await call(A, 'DescribeMetricFilters', { logGroupName: '/vpc/metric-json' })) as { metricFilters: Record<string, unknown>[] };
+  assert.equal(described.metricFilters.length, 1);
+  assert.deepEqual({ ...described.metricFilters[0], creationTime: 0 }, { filterName: 'rejected', filterPattern: pattern, metricTransformations: [transformation], creationTime: 0, logGroupName: '/vpc/metric-json' });
+  assert.deepEqual(await call(B, 'DescribeMetricFilters', {}), { metricFilters: [] });
+  await failsWith(call(B, 'PutMetricFilter', { logGroupName: '/vpc/metric-json', filterName: 'x', filterPattern: pattern, metricTransformations: [transformation] }), 'ResourceNotFoundException');
+  await failsWith(call(A, 'PutMetricFilter', { logGroupName: '/vpc/metric-json', filterName: 'x', filterPattern: '[a', metricTransformations: [{ ...transformation, metricValue: '1' }] }), 'InvalidParameterException', /Invalid filter pattern \(at position 2/);
+  await failsWith(call(A, 'PutMetricFilter', { logGroupName: '/vpc/metric-json', filterName: 'x', filterPattern: '' }), 'InvalidParameterException', /Value null at 'metricTransformations'/);
+  await failsWith(call(A, 'PutMetricFilter', { logGroupName: '/vpc/metric-json', filterName: 'x', filterPattern: 'REJECT', metricTransformations: [transformation], fieldSelectionCriteria: 'x' }), 'InvalidParameterException', /fieldSelectionCriteria/);
+  await failsWith(call(A, 'DescribeMetricFilters', { limit: 0 }), 'InvalidParameterException');
+  const tested = (await call(A, 'TestMetricFilter', { filterPattern: '[..., action = REJECT, logstatus]', logEventMessages: ['2 1 eni-1 a b 1 2 6 1 40 1 2 REJECT OK', '2 1 eni-1 a b 1 2 6 1 40 1 2 ACCEPT OK'] })) as { matches: { eventNumber: number; extractedValues: Record<string, string> }[] };
+  assert.deepEqual(tested.matches.map((m) => [m.eventNumber, m.extractedValues.$action, m.extractedValues.$10]), [[1, 'REJECT', '40']]);
+  await failsWith(call(A, 'TestMetricFilter', { filterPattern: 'x' }), 'InvalidParameterException', /logEventMessages/);
+  await failsWith(call(B, 'DeleteMetricFilter', { logGroupName: '/vpc/metric-json', filterName: 'rejected' }), 'ResourceNotFoundException');
+  assert.deepEqual(await call(A, 'DeleteMetricFilter', { logGroupName: '/vpc/metric-json', filterName: 'rejected' }), {});
+  await failsWith(call(A, 'DeleteMetricFilter', { logGroupName: '/vpc/metric-json', filterName: 'rejected' }), 'ResourceNotFoundException', /metric filter does not exist/);
+});

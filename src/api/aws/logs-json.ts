@@ -1,7 +1,7 @@
 // The CloudWatch Logs JSON 1.1 protocol: `X-Amz-Target: Logs_20140328.<Operation>` with a JSON
 // body of lower-camel members, dispatched to the log store for the caller's account; errors are
 // `{"__type": code, "message": …}`. Covers what the aws CLI's `logs` commands (and `logs tail
-// [--follow]`, which polls FilterLogEvents) send.
+// [--follow]`, which polls FilterLogEvents) and its metric-filter commands send.
 
 import type { LogStore } from '../../destinations/logstore/index.ts';
 import { AwsProtocolError } from './errors.ts';
@@ -123,6 +123,18 @@ const OPERATIONS: Readonly<Record<string, LogsHandler>> = {
       startTime: optInt(b, 'startTime'), endTime: optInt(b, 'endTime'), filterPattern: optString(b, 'filterPattern'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
     });
   },
+  // Newer members change what a filter reads (transformed logs, system-field dimensions); refused rather than ignored.
+  PutMetricFilter: (store, account, b) => {
+    refuseUnsupported(b, { applyOnTransformedLogs: (v) => v === false, fieldSelectionCriteria: () => false, emitSystemFieldDimensions: (v) => Array.isArray(v) && v.length === 0 });
+    return empty(store.metricFilters.putMetricFilter(account, b));
+  },
+  DescribeMetricFilters: (store, account, b) =>
+    store.metricFilters.describeMetricFilters(account, {
+      logGroupName: optString(b, 'logGroupName'), filterNamePrefix: optString(b, 'filterNamePrefix'), metricName: optString(b, 'metricName'),
+      metricNamespace: optString(b, 'metricNamespace'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
+    }),
+  DeleteMetricFilter: (store, account, b) => empty(store.metricFilters.deleteMetricFilter(account, reqString(b, 'logGroupName'), reqString(b, 'filterName'))),
+  TestMetricFilter: async (store, _account, b) => store.metricFilters.testMetricFilter(b.filterPattern, b.logEventMessages),
 };
 
 export const LOGS_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Database, Transaction } from '../../store/index.ts';
 import { VpcflowError } from '../../platform/errors.ts';
 import { parseFilterPattern } from './filter-pattern.ts';
+import { MetricFilterStore } from './metric-store.ts';
 
 export const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 const GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
@@ -30,6 +31,7 @@ export interface LogGroupInfo {
   logGroupName: string;
   creationTime: number;
   retentionInDays?: number;
+  metricFilterCount: number;
   storedBytes: number;
   arn: string;
   logGroupArn: string;
@@ -48,6 +50,9 @@ export interface FilterRequest {
 
 /** Emitted as 'events' with (accountId, groupName, StoredEvent[]) after each committed delivery. */
 export class LogStore extends EventEmitter {
+  /** The groups' metric filters: evaluated on every append, removed with their group. */
+  readonly metricFilters: MetricFilterStore;
+
   constructor(
     private readonly db: Database,
     private readonly region: string,
@@ -55,6 +60,7 @@ export class LogStore extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(0);
+    this.metricFilters = new MetricFilterStore(db, now);
   }
 
   static validateGroupName(name: unknown): string {
@@ -76,6 +82,7 @@ export class LogStore extends EventEmitter {
     await this.db.transaction(async (tx) => {
       await this.requireGroup(tx, accountId, name);
       for (const table of ['log_events', 'log_streams']) await tx.run(`DELETE FROM ${table} WHERE account_id = $1 AND group_name = $2`, [accountId, name]);
+      await this.metricFilters.removeGroupInTransaction(tx, accountId, name);
       await tx.run('DELETE FROM log_groups WHERE account_id = $1 AND name = $2', [accountId, name]);
     });
   }
@@ -98,7 +105,8 @@ export class LogStore extends EventEmitter {
     const after = opts.nextToken ? decodeToken(opts.nextToken).name : '';
     const rows = await this.db.all(
       `SELECT g.name, g.creation_time, g.retention_days,
-              (SELECT coalesce(sum(strlen(message)), 0) FROM log_events e WHERE e.account_id = g.account_id AND e.group_name = g.name) AS stored
+              (SELECT coalesce(sum(strlen(message)), 0) FROM log_events e WHERE e.account_id = g.account_id AND e.group_name = g.name) AS stored,
+              (SELECT count(*) FROM metric_filters f WHERE f.account_id = g.account_id AND f.group_name = g.name) AS filters
        FROM log_groups g WHERE g.account_id = $1 AND g.name > $2
          AND ($3 = '' OR starts_with(g.name, $3)) AND ($4 = '' OR contains(g.name, $4))
        ORDER BY g.name LIMIT $5`,
@@ -108,7 +116,7 @@ export class LogStore extends EventEmitter {
     const logGroups = page.map((r) => {
       const name = String(r.name);
       const arnBase = `arn:aws:logs:${this.region}:${accountId}:log-group:${name}`;
-      const info: LogGroupInfo = { logGroupName: name, creationTime: Number(r.creation_time), storedBytes: Number(r.stored), arn: `${arnBase}:*`, logGroupArn: arnBase };
+      const info: LogGroupInfo = { logGroupName: name, creationTime: Number(r.creation_time), metricFilterCount: Number(r.filters), storedBytes: Number(r.stored), arn: `${arnBase}:*`, logGroupArn: arnBase };
       if (r.retention_days !== null) info.retentionInDays = Number(r.retention_days);
       return info;
     });
@@ -193,6 +201,7 @@ export class LogStore extends EventEmitter {
     } finally {
       a.closeSync();
     }
+    await this.metricFilters.evaluateInTransaction(tx, accountId, group, sorted);
     return stored;
   }
 
