@@ -305,7 +305,7 @@ export async function runApiLoadBench(opts: ApiLoadOptions = {}): Promise<ApiLoa
   let peer: Child | undefined;
   try {
     progress(`starting vpcflow serve (data in ${dir})`);
-    server = await spawnServing([BIN, 'serve', '--data-dir', join(dir, 'data'), '--port', '0'], /serving (http:\/\/[\d.]+:\d+)/);
+    server = await spawnServing([...(process.env.API_LOAD_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.API_LOAD_PROF] : []), BIN, 'serve', '--data-dir', join(dir, 'data'), '--port', '0'], /serving (http:\/\/[\d.]+:\d+)/);
     await native(server.url, '/v1/vpcflow/Apply', { Document: DEMO_NETWORK, SourceName: 'bench-network.yaml' });
     await native(server.url, '/v1/ec2/CreateFlowLogs', { ResourceType: 'VPC', ResourceIds: [VPC], TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs', LogGroupName: GROUP, MaxAggregationInterval: 60 });
     const key = (await native(server.url, '/v1/vpcflow/CreateAccessKey', { AccountId: ACCOUNT })).AccessKey as { AccessKeyId: string; SecretAccessKey: string };

@@ -98,6 +98,21 @@ export class Database {
     }
   }
 
+  /** Several reads on one read connection, all from the same snapshot (writes belong in transaction()). */
+  readTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.withReader(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        const out = await work(new Transaction(c));
+        await c.run('COMMIT');
+        return out;
+      } catch (e) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
   /** A read-only statement on a read connection (never use it for writes: they belong in transaction()). */
   read(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
     return this.withReader((c) => new Transaction(c).all(sql, params));

@@ -67,4 +67,12 @@ CREATE TABLE metric_default_minutes (
   PRIMARY KEY (account_id, namespace, metric_name, minute));
 `,
   },
+  {
+    // A log group's stored bytes kept as a running total, so DescribeLogGroups does not scan every event.
+    id: 3,
+    sql: `
+ALTER TABLE log_groups ADD COLUMN stored_bytes BIGINT DEFAULT 0;
+UPDATE log_groups g SET stored_bytes = (SELECT coalesce(sum(strlen(e.message)), 0) FROM log_events e WHERE e.account_id = g.account_id AND e.group_name = g.name);
+`,
+  },
 ];

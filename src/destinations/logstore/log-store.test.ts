@@ -98,7 +98,10 @@ test('retention removes events older than the group keeps; deleting a group remo
     ]);
   });
   await store.putRetentionPolicy(ACCT, '/tmp/ret', 1);
+  const storedBytes = async () => (await store.describeLogGroups(ACCT, { prefix: '/tmp/ret' })).logGroups[0]!.storedBytes;
+  assert.equal(await storedBytes(), 6);
   assert.equal(await store.applyRetention(), 1);
+  assert.equal(await storedBytes(), 3, 'stored bytes follow retention');
   assert.deepEqual((await store.filterLogEvents(ACCT, { logGroupName: '/tmp/ret' })).events.map((e) => e.message), ['new']);
   await store.deleteLogGroup(ACCT, '/tmp/ret');
   assert.equal((await db.all("SELECT count(*) AS n FROM log_events WHERE group_name = '/tmp/ret'"))[0]!.n, '0');

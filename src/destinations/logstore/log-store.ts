@@ -74,7 +74,7 @@ export class LogStore extends EventEmitter {
     LogStore.validateGroupName(name);
     await this.db.transaction(async (tx) => {
       if (await this.groupExists(tx, accountId, name)) throw new LogStoreError('ResourceAlreadyExistsException', 'The specified log group already exists');
-      await tx.run('INSERT INTO log_groups VALUES ($1, $2, $3, NULL)', [accountId, name, BigInt(this.now())]);
+      await tx.run('INSERT INTO log_groups (account_id, name, creation_time, retention_days, stored_bytes) VALUES ($1, $2, $3, NULL, 0)', [accountId, name, BigInt(this.now())]);
     });
   }
 
@@ -103,9 +103,9 @@ export class LogStore extends EventEmitter {
     }
     const limit = checkLimit(opts.limit, 50);
     const after = opts.nextToken ? decodeToken(opts.nextToken).name : '';
-    const rows = await this.db.all(
+    const rows = await this.db.read(
       `SELECT g.name, g.creation_time, g.retention_days,
-              (SELECT coalesce(sum(strlen(message)), 0) FROM log_events e WHERE e.account_id = g.account_id AND e.group_name = g.name) AS stored,
+              g.stored_bytes AS stored,
               (SELECT count(*) FROM metric_filters f WHERE f.account_id = g.account_id AND f.group_name = g.name) AS filters
        FROM log_groups g WHERE g.account_id = $1 AND g.name > $2
          AND ($3 = '' OR starts_with(g.name, $3)) AND ($4 = '' OR contains(g.name, $4))
@@ -133,7 +133,7 @@ export class LogStore extends EventEmitter {
     }
     const limit = checkLimit(opts.limit, 50);
     const offset = opts.nextToken ? Number(decodeToken(opts.nextToken).offset) : 0;
-    return this.db.transaction(async (tx) => {
+    return this.db.readTransaction(async (tx) => {
       await this.requireGroup(tx, accountId, group);
       const dir = opts.descending ? 'DESC' : 'ASC';
       const order = orderBy === 'LastEventTime' ? `last_event ${dir} NULLS FIRST, name ${dir}` : `name ${dir}`;
@@ -163,7 +163,7 @@ export class LogStore extends EventEmitter {
     LogStore.validateGroupName(group);
     const ingestion = this.now();
     if (!(await this.groupExists(tx, accountId, group))) {
-      await tx.run('INSERT INTO log_groups VALUES ($1, $2, $3, NULL)', [accountId, group, BigInt(ingestion)]);
+      await tx.run('INSERT INTO log_groups (account_id, name, creation_time, retention_days, stored_bytes) VALUES ($1, $2, $3, NULL, 0)', [accountId, group, BigInt(ingestion)]);
     }
     const sorted = [...events].sort((a, b) => a.timestamp - b.timestamp);
     const streams = new Map<string, { first: number; last: number }>();
@@ -201,6 +201,9 @@ export class LogStore extends EventEmitter {
     } finally {
       a.closeSync();
     }
+    let bytes = 0;
+    for (const e of sorted) bytes += Buffer.byteLength(e.message);
+    await tx.run('UPDATE log_groups SET stored_bytes = stored_bytes + $3 WHERE account_id = $1 AND name = $2', [accountId, group, BigInt(bytes)]);
     await this.metricFilters.evaluateInTransaction(tx, accountId, group, sorted);
     return stored;
   }
@@ -211,7 +214,7 @@ export class LogStore extends EventEmitter {
 
   async getLogEvents(accountId: string, group: string, stream: string, opts: { startTime?: number; endTime?: number; startFromHead?: boolean; limit?: number; nextToken?: string } = {}) {
     const limit = checkLimit(opts.limit, 10000, 10000);
-    return this.db.transaction(async (tx) => {
+    return this.db.readTransaction(async (tx) => {
       await this.requireGroup(tx, accountId, group);
       const exists = await tx.all('SELECT 1 FROM log_streams WHERE account_id = $1 AND group_name = $2 AND name = $3', [accountId, group, stream]);
       if (!exists.length) throw new LogStoreError('ResourceNotFoundException', 'The specified log stream does not exist.', 400);
@@ -248,7 +251,7 @@ export class LogStore extends EventEmitter {
     const pattern = parseFilterPattern(req.filterPattern ?? '');
     const limit = checkLimit(req.limit, 10000, 10000);
     const after = req.nextToken ? BigInt(String(decodeToken(req.nextToken).after)) : -1n;
-    return this.db.transaction(async (tx) => {
+    return this.db.readTransaction(async (tx) => {
       await this.requireGroup(tx, accountId, req.logGroupName);
       const params: (string | bigint)[] = [accountId, req.logGroupName, BigInt(req.startTime ?? 0), BigInt(req.endTime ?? Number.MAX_SAFE_INTEGER), after];
       let streamCond = '';
@@ -262,7 +265,10 @@ export class LogStore extends EventEmitter {
       // Scan in event-id order in pages, testing the pattern in JS; stop once the page is full.
       const events: StoredEvent[] = [];
       let cursor = after;
-      const scanPage = 20000;
+      // Rows fetched per step: exactly the page when every event matches, else growing from a few
+      // pages' worth, so a small page never reads (and converts) thousands of messages it drops.
+      const matchAll = (req.filterPattern ?? '').trim() === '';
+      let scanPage = matchAll ? limit : Math.min(20000, Math.max(4 * limit, 1000));
       for (;;) {
         params[4] = cursor;
         const rows = await tx.all(
@@ -280,6 +286,7 @@ export class LogStore extends EventEmitter {
           if (events.length === limit) break;
         }
         if (events.length === limit || rows.length < scanPage) break;
+        scanPage = Math.min(20000, scanPage * 4);
       }
       const more = events.length === limit;
       return more ? { events, nextToken: encodeToken({ after: String(cursor) }), searchedLogStreams: [] } : { events, searchedLogStreams: [] };
@@ -295,6 +302,10 @@ export class LogStore extends EventEmitter {
            AND e."timestamp" < $1 - g.retention_days * 86400000 RETURNING 1`,
         [BigInt(this.now())],
       );
+      if (rows.length) {
+        await tx.run(`UPDATE log_groups g SET stored_bytes = (SELECT coalesce(sum(strlen(e.message)), 0) FROM log_events e WHERE e.account_id = g.account_id AND e.group_name = g.name)
+                      WHERE g.retention_days IS NOT NULL`);
+      }
       return rows.length;
     });
   }

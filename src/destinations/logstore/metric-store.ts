@@ -82,7 +82,7 @@ export class MetricFilterStore {
       throw new MetricFilterError('InvalidParameterException', `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 50`);
     }
     const after = opts.nextToken === undefined ? { f: '', g: '' } : decodeToken(opts.nextToken);
-    return this.db.transaction(async (tx) => {
+    return this.db.readTransaction(async (tx) => {
       if (group !== undefined) await this.requireGroup(tx, accountId, group);
       const rows = await tx.all(
         `SELECT group_name, filter_name, filter_pattern, transformation, creation_time FROM metric_filters
@@ -171,7 +171,7 @@ export class MetricFilterStore {
    */
   async getMetricStatistics(accountId: string, req: MetricStatisticsRequest): Promise<{ Label: string; Datapoints: Datapoint[] }> {
     const dims = canonicalDimensions(req.dimensions);
-    const rows = await this.db.all(
+    const rows = await this.db.read(
       `SELECT minute, sum, sample_count, minimum, maximum, unit FROM metric_datapoints
        WHERE account_id = $1 AND namespace = $2 AND metric_name = $3 AND dimensions = $4 AND minute >= $5 AND minute < $6
        UNION ALL
