@@ -10,9 +10,10 @@ import { FlowObserver, type ClosedWindow, type MonitoredInterface } from '../flo
 import { routeWindow, FILE_PERIOD_SEC, type ArchiveDelivery, type Delivery, type FlowLogTarget } from '../flowlogs/index.ts';
 import { CaptureStreamDecoder, CaptureFormatError, UnsupportedLinkTypeError } from '../capture/index.ts';
 import { VpcflowError, errorMessage } from '../platform/errors.ts';
+import { Mutex } from '../platform/mutex.ts';
 import {
   planApply, NetworkIndex, validateCreateFlowLogs, matchesDescribeFilters, checkDescribeFilters, validateDeleteFlowLogs, accountOfDocument,
-  type NetworkModel, type FlowLog,
+  type NetworkModel, type FlowLog, type Change,
 } from '../model/index.ts';
 import { describeFlowLogItem, monitoringPlan, unloggedAddresses } from './mapping.ts';
 import { LiveNetwork } from './live.ts';
@@ -43,11 +44,29 @@ export interface IngestResult {
   DeliveryErrors: { FlowLogId: string; Message: string }[];
 }
 
+/** What an EC2 network action wants changed (see ControlPlane.mutateNetwork). */
+export interface NetworkMutation<R> {
+  /** The whole apply document the account's network becomes; absent when the network stays as it is. */
+  readonly doc?: unknown;
+  /** Flow logs of the account whose stored form changed (their tags), as they are now. */
+  readonly flowLogs?: readonly FlowLog[];
+  readonly result: R;
+}
+
+export interface NetworkMutationResult<R> {
+  readonly result: R;
+  /** The account's network after the mutation (undefined when it has none). */
+  readonly model: NetworkModel | undefined;
+  readonly changes: readonly Change[];
+}
+
 export class ControlPlane {
   private readonly networks = new Map<string, NetworkModel>();
   private readonly flowLogs = new Map<string, FlowLog>();
   private readonly now: () => number;
   private readonly live: LiveNetwork | undefined;
+  /** One network change at a time: each plans against the model the previous one left. */
+  private readonly networkMutex = new Mutex();
 
   constructor(private readonly o: ControlPlaneOptions) {
     this.now = o.now ?? Date.now;
@@ -96,22 +115,64 @@ export class ControlPlane {
       const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
       throw new VpcflowError('InvalidDocument', `${sourceName}: not valid YAML or JSON${where}: ${errorMessage(e).split('\n')[0]}`);
     }
-    const account = accountOfDocument(doc);
-    const current = account ? this.networks.get(account) : undefined;
-    const { model, changes } = planApply(current, doc);
-    if (changes.length > 0) {
-      await this.o.db.transaction(async (tx) => {
-        await tx.run('INSERT OR REPLACE INTO networks VALUES ($1, $2, $3)', [model.account, JSON.stringify(model), BigInt(this.now())]);
-      });
-      this.networks.set(model.account, model);
-    }
-    // Also with no change: a re-apply repairs what the kernel lost (reconcile is idempotent).
-    const realized = this.live ? await this.live.realize(model, this.flowLogsOf(model.account)) : undefined;
-    return {
-      Account: model.account,
-      Changes: changes.map((c) => ({ Action: c.action, ResourceType: c.resourceType, ResourceId: c.resourceId, ...(c.detail ? { Detail: c.detail } : {}) })),
-      ...(realized ? { Dataplane: { Actions: realized.actions } } : {}),
-    };
+    return this.networkMutex.run(async () => {
+      const account = accountOfDocument(doc);
+      const current = account ? this.networks.get(account) : undefined;
+      const { model, changes } = planApply(current, doc);
+      if (changes.length > 0) {
+        await this.o.db.transaction(async (tx) => {
+          await tx.run('INSERT OR REPLACE INTO networks VALUES ($1, $2, $3)', [model.account, JSON.stringify(model), BigInt(this.now())]);
+        });
+        this.networks.set(model.account, model);
+      }
+      // Also with no change: a re-apply repairs what the kernel lost (reconcile is idempotent).
+      const realized = this.live ? await this.live.realize(model, this.flowLogsOf(model.account)) : undefined;
+      return {
+        Account: model.account,
+        Changes: changes.map((c) => ({ Action: c.action, ResourceType: c.resourceType, ResourceId: c.resourceId, ...(c.detail ? { Detail: c.detail } : {}) })),
+        ...(realized ? { Dataplane: { Actions: realized.actions } } : {}),
+      };
+    });
+  }
+
+  /**
+   * Changes an account's network the way `apply` does: `mutate` gets the current model (undefined
+   * before the account's first VPC) and the account's flow logs, and returns the whole document the
+   * network becomes. The document is planned against the current model (validated exactly as
+   * `vpcflow apply` validates), persisted, and realized on this host when the server realizes
+   * networks. Anything `mutate` or planning throws refuses the request with nothing changed.
+   */
+  async mutateNetwork<R>(account: string, mutate: (current: NetworkModel | undefined, flowLogs: readonly FlowLog[]) => NetworkMutation<R>): Promise<NetworkMutationResult<R>> {
+    return this.networkMutex.run(async () => {
+      const current = this.networks.get(account);
+      const m = mutate(current, this.flowLogsOf(account));
+      let model = current;
+      let changes: readonly Change[] = [];
+      if (m.doc !== undefined) {
+        const plan = planApply(current, m.doc);
+        if (plan.model.account !== account) throw new VpcflowError('InvalidParameterValue', `a change for account ${account} may not declare account ${plan.model.account}`);
+        model = plan.model;
+        changes = plan.changes;
+      }
+      const retagged = (m.flowLogs ?? []).filter((f) => f.accountId === account && this.flowLogs.has(f.flowLogId));
+      if (changes.length > 0 || retagged.length > 0) {
+        await this.o.db.transaction(async (tx) => {
+          if (model && changes.length > 0) await tx.run('INSERT OR REPLACE INTO networks VALUES ($1, $2, $3)', [model.account, JSON.stringify(model), BigInt(this.now())]);
+          for (const fl of retagged) await tx.run('UPDATE flow_logs SET body = $2 WHERE flow_log_id = $1', [fl.flowLogId, JSON.stringify(fl)]);
+        });
+        if (model && changes.length > 0) this.networks.set(model.account, model);
+        for (const fl of retagged) this.flowLogs.set(fl.flowLogId, fl);
+      }
+      // As apply() does: realize the planned model, also when nothing changed.
+      if (m.doc !== undefined && model && this.live) await this.live.realize(model, this.flowLogsOf(model.account));
+      else if (retagged.length > 0) await this.flowLogsChanged(account);
+      return { result: m.result, model, changes };
+    });
+  }
+
+  /** The account's network (undefined before its first VPC or apply) and its flow logs, for Describe* actions. */
+  networkOf(account: string): { model: NetworkModel | undefined; flowLogs: readonly FlowLog[] } {
+    return { model: this.networks.get(account), flowLogs: this.flowLogsOf(account) };
   }
 
   /** The command that runs `argv` inside a realized instance (`ip netns exec …`); the caller runs it as root on this host. */

@@ -48,7 +48,7 @@ test('DescribeFlowLogs filters, ids, paging and the other nested members', () =>
 
 test('unknown actions and parameters, missing ones and malformed values get EC2 codes', () => {
   refuses('Version=2016-11-15', 'MissingAction');
-  refuses('Action=DescribeInstances', 'InvalidAction', /The action DescribeInstances is not valid for this web service\./);
+  refuses('Action=DescribeImages', 'InvalidAction', /The action DescribeImages is not valid for this web service\./);
   refuses('Action=toString', 'InvalidAction');
   refuses('Action=DescribeFlowLogs&Version=2014-01-01', 'InvalidParameterValue', /2016-11-15/);
   refuses('Action=CreateFlowLogs&ResourceId.1=vpc-1&TrafficType=ALL', 'MissingParameter', /^The request must contain the parameter ResourceType$/);

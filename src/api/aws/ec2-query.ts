@@ -1,42 +1,23 @@
-// The EC2 Query protocol (version 2016-11-15) for the flow-log actions: form parameters with
-// flattened lists (`ResourceId.1`, `Filter.1.Value.2`) → the PascalCase request objects the
-// control plane takes, and its results → EC2 XML (`<…Response>`, lower-camel names, `<item>` lists).
+// The EC2 Query protocol (version 2016-11-15): form parameters with flattened lists
+// (`ResourceId.1`, `Filter.1.Value.2`) → the PascalCase request objects the handlers take, and
+// their results → EC2 XML (`<…Response>`, lower-camel names, `<item>` lists). Serves the flow-log
+// actions declared here and the network actions of ec2-network.ts.
 
 import type { ControlPlane } from '../../control/index.ts';
 import { AwsProtocolError } from './errors.ts';
+import { NETWORK_ACTIONS } from './ec2-network.ts';
+import {
+  B, I, S, SCALAR, TAG_OUT, list, outList, outStruct, same, scalars, struct, type Ec2ActionSpec, type Ec2Caller, type InShape, type OutShape,
+} from './ec2-shapes.ts';
 
 export const EC2_API_VERSION = '2016-11-15';
 export const EC2_XML_NAMESPACE = `http://ec2.amazonaws.com/doc/${EC2_API_VERSION}/`;
 
 // ---------------------------------------------------------------------------------------------
-// Shapes: the subset of the EC2 model these three actions use. Input member names are the JSON
-// (CLI) names; `query` is the wire name (the model's locationName with its first letter upper-cased).
+// The flow-log actions (the network actions are declared in ec2-network.ts). Input member names are
+// the JSON (CLI) names; `query` is the wire name (the model's locationName with its first letter
+// upper-cased).
 
-type InShape =
-  | { readonly type: 'string' | 'integer' | 'boolean' }
-  | { readonly type: 'list'; readonly member: InShape }
-  | { readonly type: 'structure'; readonly members: Readonly<Record<string, { readonly query: string; readonly shape: InShape }>> };
-
-type OutShape =
-  | { readonly type: 'scalar' }
-  | { readonly type: 'list'; readonly member: OutShape }
-  | { readonly type: 'structure'; readonly members: Readonly<Record<string, { readonly xml: string; readonly shape: OutShape }>> };
-
-const S = { type: 'string' } as const;
-const I = { type: 'integer' } as const;
-const B = { type: 'boolean' } as const;
-const list = (member: InShape): InShape => ({ type: 'list', member });
-const struct = (members: Record<string, { query: string; shape: InShape }>): InShape => ({ type: 'structure', members });
-const same = (name: string, shape: InShape) => ({ [name]: { query: name, shape } });
-
-const SCALAR: OutShape = { type: 'scalar' };
-const outList = (member: OutShape): OutShape => ({ type: 'list', member });
-const outStruct = (members: Record<string, { xml: string; shape: OutShape }>): OutShape => ({ type: 'structure', members });
-const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
-/** Members whose XML name is the JSON name with a lower-case first letter. */
-const scalars = (...names: string[]) => Object.fromEntries(names.map((n) => [n, { xml: lowerFirst(n), shape: SCALAR }]));
-
-const TAG_OUT = outStruct(scalars('Key', 'Value'));
 const UNSUCCESSFUL_OUT = outList(outStruct({ Error: { xml: 'error', shape: outStruct(scalars('Code', 'Message')) }, ResourceId: { xml: 'resourceId', shape: SCALAR } }));
 
 const FLOW_LOG_OUT = outStruct({
@@ -52,14 +33,7 @@ const FLOW_LOG_OUT = outStruct({
   },
 });
 
-interface ActionSpec {
-  readonly input: InShape & { type: 'structure' };
-  /** JSON member names the action cannot run without (answered with MissingParameter). */
-  readonly required: readonly string[];
-  readonly output: OutShape & { type: 'structure' };
-}
-
-const ACTIONS: Readonly<Record<string, ActionSpec>> = {
+const FLOW_LOG_ACTIONS: Readonly<Record<string, Ec2ActionSpec>> = {
   CreateFlowLogs: {
     input: struct({
       ...same('DryRun', B), ...same('ClientToken', S), ...same('DeliverLogsPermissionArn', S), ...same('DeliverCrossAccountRole', S),
@@ -75,13 +49,14 @@ const ACTIONS: Readonly<Record<string, ActionSpec>> = {
       },
       ...same('MaxAggregationInterval', I),
       ...same('DestinationOptions', struct({ ...same('FileFormat', S), ...same('HiveCompatiblePartitions', B), ...same('PerHourPartition', B) })),
-    }) as ActionSpec['input'],
+    }),
     required: ['ResourceType', 'ResourceIds'],
     output: outStruct({
       ClientToken: { xml: 'clientToken', shape: SCALAR },
       FlowLogIds: { xml: 'flowLogIdSet', shape: outList(SCALAR) },
       Unsuccessful: { xml: 'unsuccessful', shape: UNSUCCESSFUL_OUT },
-    }) as ActionSpec['output'],
+    }),
+    handler: (control, caller, input) => control.createFlowLogs(caller.accountId, input),
   },
   DescribeFlowLogs: {
     input: struct({
@@ -89,19 +64,28 @@ const ACTIONS: Readonly<Record<string, ActionSpec>> = {
       Filter: { query: 'Filter', shape: list(struct({ ...same('Name', S), Values: { query: 'Value', shape: list(S) } })) },
       FlowLogIds: { query: 'FlowLogId', shape: list(S) },
       ...same('MaxResults', I), ...same('NextToken', S),
-    }) as ActionSpec['input'],
+    }),
     required: [],
-    output: outStruct({ FlowLogs: { xml: 'flowLogSet', shape: outList(FLOW_LOG_OUT) }, NextToken: { xml: 'nextToken', shape: SCALAR } }) as ActionSpec['output'],
+    output: outStruct({ FlowLogs: { xml: 'flowLogSet', shape: outList(FLOW_LOG_OUT) }, NextToken: { xml: 'nextToken', shape: SCALAR } }),
+    handler: async (control, caller, { DryRun, ...input }) => {
+      // The control plane has no DryRun for this read-only action; EC2 answers it like the others.
+      if (DryRun === true) throw new AwsProtocolError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+      return control.describeFlowLogs(caller.accountId, input);
+    },
   },
   DeleteFlowLogs: {
-    input: struct({ ...same('DryRun', B), FlowLogIds: { query: 'FlowLogId', shape: list(S) } }) as ActionSpec['input'],
+    input: struct({ ...same('DryRun', B), FlowLogIds: { query: 'FlowLogId', shape: list(S) } }),
     // An empty FlowLogId list is refused by the model with AWS's observed InvalidParameterValue (spec §5.4), not MissingParameter.
     required: [],
-    output: outStruct({ Unsuccessful: { xml: 'unsuccessful', shape: UNSUCCESSFUL_OUT } }) as ActionSpec['output'],
+    output: outStruct({ Unsuccessful: { xml: 'unsuccessful', shape: UNSUCCESSFUL_OUT } }),
+    handler: (control, caller, input) => control.deleteFlowLogs(caller.accountId, input),
   },
 };
 
-export const EC2_ACTIONS: readonly string[] = Object.keys(ACTIONS);
+/** Every action this endpoint serves, by name. */
+const ACTIONS: ReadonlyMap<string, Ec2ActionSpec> = new Map([...Object.entries(FLOW_LOG_ACTIONS), ...Object.entries(NETWORK_ACTIONS)]);
+
+export const EC2_ACTIONS: readonly string[] = [...ACTIONS.keys()];
 
 // ---------------------------------------------------------------------------------------------
 // Request parsing
@@ -126,7 +110,7 @@ export function parseEc2Query(params: URLSearchParams): Ec2Request {
   if (actions.length === 0 || actions[0] === '') throw new AwsProtocolError('MissingAction', 'The request must contain the parameter Action');
   if (actions.length > 1) throw new AwsProtocolError('InvalidParameterValue', 'The parameter Action was given more than once');
   const action = actions[0]!;
-  const spec = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
+  const spec = ACTIONS.get(action);
   if (!spec) throw new AwsProtocolError('InvalidAction', `The action ${action} is not valid for this web service.`);
   const version = params.get('Version');
   if (version !== null && version !== EC2_API_VERSION) {
@@ -214,22 +198,11 @@ function readStructure(node: ParamNode, shape: InShape & { type: 'structure' }, 
 // ---------------------------------------------------------------------------------------------
 // Running an action
 
-type Ec2Handler = (control: ControlPlane, accountId: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
-
-const HANDLERS: Readonly<Record<string, Ec2Handler>> = {
-  CreateFlowLogs: (control, account, input) => control.createFlowLogs(account, input),
-  DescribeFlowLogs: async (control, account, { DryRun, ...input }) => {
-    // The control plane has no DryRun for this read-only action; EC2 answers it like the others.
-    if (DryRun === true) throw new AwsProtocolError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
-    return control.describeFlowLogs(account, input);
-  },
-  DeleteFlowLogs: (control, account, input) => control.deleteFlowLogs(account, input),
-};
-
-export function runEc2Action(control: ControlPlane, accountId: string, request: Ec2Request): Promise<Record<string, unknown>> {
-  const handler = HANDLERS[request.action];
-  if (!handler) throw new AwsProtocolError('InvalidAction', `The action ${request.action} is not valid for this web service.`);
-  return handler(control, accountId, request.input);
+/** Runs a parsed request for the caller (an account id alone stands for a caller without a credential scope region). */
+export function runEc2Action(control: ControlPlane, caller: Ec2Caller | string, request: Ec2Request): Promise<Record<string, unknown>> {
+  const spec = ACTIONS.get(request.action);
+  if (!spec) throw new AwsProtocolError('InvalidAction', `The action ${request.action} is not valid for this web service.`);
+  return spec.handler(control, typeof caller === 'string' ? { accountId: caller } : caller, request.input);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +252,7 @@ function writeMembers(value: Record<string, unknown>, shape: OutShape & { type: 
 
 /** `<{Action}Response xmlns=…><requestId>…</requestId>…</{Action}Response>` */
 export function ec2ResponseXml(action: string, result: Record<string, unknown>, requestId: string): string {
-  const spec = ACTIONS[action];
+  const spec = ACTIONS.get(action);
   if (!spec) throw new AwsProtocolError('InvalidAction', `The action ${action} is not valid for this web service.`);
   return `${XML_PROLOG}<${action}Response xmlns="${EC2_XML_NAMESPACE}"><requestId>${xmlEscape(requestId)}</requestId>${writeMembers(result, spec.output)}</${action}Response>`;
 }

@@ -13,7 +13,8 @@ import type { AccountStore } from './accounts.ts';
 import { AwsProtocolError, toAwsError } from './errors.ts';
 import { EC2_CONTENT_TYPE, ec2ErrorXml, ec2ResponseXml, parseEc2Query, runEc2Action } from './ec2-query.ts';
 import { LOGS_CONTENT_TYPE, LOGS_TARGET_PREFIX, logsErrorBody, parseLogsRequest, runLogsOperation } from './logs-json.ts';
-import { SigV4Error, authErrorFor, verifySigV4, type IncomingSignedRequest } from './sigv4.ts';
+import { SigV4Error, authErrorFor, parseAuthorization, verifySigV4, type IncomingSignedRequest } from './sigv4.ts';
+import type { Ec2Caller } from './ec2-shapes.ts';
 
 export type AwsService = 'ec2' | 'logs';
 
@@ -53,7 +54,7 @@ export function mountAwsEndpoint(app: Hono, deps: AwsEndpointDeps): void {
       service = caller.service;
       const bodyText = new TextDecoder().decode(request.body);
       answer = service === 'ec2'
-        ? await handleEc2(deps.control, caller.accountId, request.query, bodyText, requestId)
+        ? await handleEc2(deps.control, { accountId: caller.accountId, region: caller.region }, request.query, bodyText, requestId)
         : { status: 200, body: JSON.stringify(await runLogsOperation(deps.logStore, caller.accountId, parseLogsRequest(target, bodyText))) };
     } catch (e) {
       // A refused signature is answered in the protocol of the service it was scoped to.
@@ -72,11 +73,11 @@ export function serviceFromHeaders(target: string | undefined, contentType: stri
   return 'ec2';
 }
 
-async function handleEc2(control: ControlPlane, accountId: string, query: string, body: string, requestId: string): Promise<Answer> {
+async function handleEc2(control: ControlPlane, caller: Ec2Caller, query: string, body: string, requestId: string): Promise<Answer> {
   const params = new URLSearchParams(query);
   for (const [k, v] of new URLSearchParams(body)) params.append(k, v);
   const request = parseEc2Query(params);
-  const result = await runEc2Action(control, accountId, request);
+  const result = await runEc2Action(control, caller, request);
   return { status: 200, body: ec2ResponseXml(request.action, result, requestId) };
 }
 
@@ -95,23 +96,35 @@ function render(service: AwsService, code: string, message: string, status: numb
 }
 
 /**
- * Who is calling and for which service. Unsigned or unknown-key requests act for the anonymous
- * account only when one is configured; everything else must carry a valid signature.
+ * Who is calling, for which service, and in which region (the credential scope's; a network an
+ * EC2 request creates is in it). Unsigned or unknown-key requests act for the anonymous account
+ * only when one is configured; everything else must carry a valid signature.
  */
-async function authenticate(request: IncomingSignedRequest, deps: AwsEndpointDeps, guessed: AwsService): Promise<{ accountId: string; service: AwsService }> {
+async function authenticate(request: IncomingSignedRequest, deps: AwsEndpointDeps, guessed: AwsService): Promise<{ accountId: string; service: AwsService; region: string | undefined }> {
   try {
     const caller = await verifySigV4(request, (id) => deps.accounts.lookup(id), { now: deps.now?.() });
     const service = caller.scope.service;
     if (service !== 'ec2' && service !== 'logs') {
       throw new AwsProtocolError(guessed === 'ec2' ? 'AuthFailure' : 'InvalidSignatureException', `Credential should be scoped to correct service: 'ec2' or 'logs', not '${service}'.`, guessed === 'ec2' ? 401 : 400);
     }
-    return { accountId: caller.accountId, service };
+    return { accountId: caller.accountId, service, region: caller.scope.region };
   } catch (e) {
     if (deps.anonymousAccount !== undefined && e instanceof SigV4Error && (e.kind === 'missing' || e.kind === 'unknown-key')) {
       const scoped = e.service === 'ec2' || e.service === 'logs' ? e.service : guessed;
-      return { accountId: deps.anonymousAccount, service: scoped };
+      return { accountId: deps.anonymousAccount, service: scoped, region: scopeRegion(request) };
     }
     throw e;
+  }
+}
+
+/** The credential scope's region of a request whose signature was not checked (anonymous mode), if it names one. */
+function scopeRegion(request: IncomingSignedRequest): string | undefined {
+  const header = request.headers.find(([n]) => n.toLowerCase() === 'authorization')?.[1];
+  if (header === undefined) return undefined;
+  try {
+    return parseAuthorization(header).scope.region;
+  } catch {
+    return undefined;
   }
 }
 
