@@ -89,8 +89,6 @@ export class LiveNetwork {
     if (this.account !== undefined && this.account !== model.account) {
       throw new LiveNetworkError('UnsupportedOperation', `this host realizes account ${this.account}'s network; run \`vpcflow down\` before realizing account ${model.account}`);
     }
-    // A new ruleset recreates the counter sets: take what they counted so far first.
-    await this.enqueue(() => this.readCounters());
     let result: ReconcileResult;
     try {
       result = await reconcile(model, { statePath: this.statePath, ...(this.o.prefix !== undefined ? { prefix: this.o.prefix } : {}) });
@@ -113,9 +111,9 @@ export class LiveNetwork {
     for (const vpcId of [...this.counters.keys()]) if (!wanted.has(vpcId)) this.counters.delete(vpcId);
     for (const v of result.vpcs) {
       const existing = this.counters.get(v.vpcId);
-      const replaced = result.actions.some((a) => a.includes(` in ${v.namespace} `) || a.startsWith(`create namespace ${v.namespace} `));
+      const recreated = result.actions.some((a) => a.startsWith(`create namespace ${v.namespace} `));
       if (!existing || existing.namespace !== v.namespace) this.counters.set(v.vpcId, new AcceptCounters(v.namespace));
-      else if (replaced) existing.reset();
+      else if (recreated) existing.reset();
       if (!v.ruleset.countsInKernel) this.counters.delete(v.vpcId);
     }
     for (const [vpcId, obs] of [...this.observers]) {
@@ -219,20 +217,22 @@ export class LiveNetwork {
    * lag as NFLOG's packets so that they never land in a window that is already closed.
    */
   private async readCounters(): Promise<void> {
-    for (const [vpcId, counters] of [...this.counters]) {
-      let counted: CountedFlow[];
-      try {
-        counted = await counters.read();
-      } catch (e) {
-        this.o.log?.(`reading the kernel counters of ${vpcId} failed: ${errorMessage(e)}`);
-        this.markLost(vpcId, 'its kernel counters could not be read');
-        continue;
-      }
-      const agg = this.aggregation;
-      if (!agg) continue;
-      const timeSec = this.now() / 1000 - LATE_PACKET_GRACE_SEC;
-      for (const f of counted) agg.observer.observe(countedPacket(f, timeSec));
+    for (const [vpcId, counters] of [...this.counters]) await this.addCounts(vpcId, () => counters.read());
+  }
+
+  private async addCounts(vpcId: string, read: () => Promise<CountedFlow[]>): Promise<void> {
+    let counted: CountedFlow[];
+    try {
+      counted = await read();
+    } catch (e) {
+      this.o.log?.(`reading the kernel counters of ${vpcId} failed: ${errorMessage(e)}`);
+      this.markLost(vpcId, 'its kernel counters could not be read');
+      return;
     }
+    const agg = this.aggregation;
+    if (!agg) return;
+    const timeSec = this.now() / 1000 - LATE_PACKET_GRACE_SEC;
+    for (const f of counted) agg.observer.observe(countedPacket(f, timeSec));
   }
 
   private markLost(vpcId: string, why: string): void {

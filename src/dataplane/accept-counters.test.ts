@@ -7,7 +7,7 @@ import type { CommandRunner } from './exec.ts';
 const listing = (elems: unknown[], type = ['ipv4_addr', 'ipv4_addr', 'inet_proto', 'inet_service', 'inet_service']) => JSON.stringify({
   nftables: [
     { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
-    { set: { family: 'inet', name: 'acc4', table: 'vpcflow', type, handle: 3, size: 262144, flags: ['timeout'], timeout: 60, elem: elems, stmt: [{ counter: null }] } },
+    { set: { family: 'inet', name: 'acc4', table: 'vpcflow_counters', type, handle: 3, size: 262144, flags: ['timeout'], timeout: 60, elem: elems, stmt: [{ counter: null }] } },
   ],
 });
 const elem = (src: string, dst: string, proto: string | number, sport: number, dport: number, packets: number, bytes: number) =>
@@ -37,7 +37,7 @@ test('reads deltas: growth since the last read; an element that expired and came
   };
   const c = new AcceptCounters('vf-ns', runner);
   assert.deepEqual((await c.read()).map((f) => [f.packets, f.bytes]), [[10, 1000]]);
-  assert.deepEqual(calls[0], ['ip', 'netns', 'exec', 'vf-ns', 'nft', '-j', 'list', 'set', 'inet', 'vpcflow', 'acc4']);
+  assert.deepEqual(calls[0], ['ip', 'netns', 'exec', 'vf-ns', 'nft', '-j', 'list', 'set', 'inet', 'vpcflow_counters', 'acc4']);
   v4 = [elem('10.0.1.20', '10.0.1.10', 'tcp', 40000, 80, 15, 1600)];
   assert.deepEqual((await c.read()).map((f) => [f.packets, f.bytes]), [[5, 600]]);
   assert.deepEqual(await c.read(), [], 'nothing new, nothing reported');

@@ -1,10 +1,11 @@
 // Reads what the kernel counted of accepted TCP/UDP traffic: the per-5-tuple counters of a VPC
 // namespace's `acc4`/`acc6` sets (see nft-compile.ts), turned into deltas since the last read.
-// The sets hold only packets that were not logged, so deltas and NFLOG observations add up.
+// The sets hold only packets that were not logged, so deltas and NFLOG observations add up; the
+// table is never replaced by a rule change, so totals only restart when an element expires.
 
 import { canonicalIp } from '../net/index.ts';
 import { execRunner, type CommandRunner } from './exec.ts';
-import { ACCEPT_COUNTER_SETS, TABLE_NAME } from './nft-compile.ts';
+import { ACCEPT_COUNTER_SETS, COUNTER_TABLE_NAME } from './nft-compile.ts';
 
 /** Packets and bytes of one flow direction counted since the previous read. */
 export interface CountedFlow {
@@ -60,6 +61,8 @@ export function parseCounterSet(json: string, ipVersion: 4 | 6, where: { namespa
 /** The counters of one VPC namespace, read as deltas. */
 export class AcceptCounters {
   private last = new Map<string, { packets: number; bytes: number }>();
+  /** Reads one at a time: two overlapping reads would report the same growth twice. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(readonly namespace: string, private readonly runner: CommandRunner = execRunner) {}
 
@@ -67,12 +70,22 @@ export class AcceptCounters {
    * Counts since the previous read. An element that left its set (idle past the timeout) and came
    * back starts from zero, so a total below the last one is all new.
    */
-  async read(): Promise<CountedFlow[]> {
+  read(): Promise<CountedFlow[]> {
+    return this.serialized(() => this.readNow());
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async readNow(): Promise<CountedFlow[]> {
     const next = new Map<string, { packets: number; bytes: number }>();
     const deltas: CountedFlow[] = [];
     for (const v of [4, 6] as const) {
       const set = ACCEPT_COUNTER_SETS[v];
-      const r = await this.runner('ip', ['netns', 'exec', this.namespace, 'nft', '-j', 'list', 'set', 'inet', TABLE_NAME, set]);
+      const r = await this.runner('ip', ['netns', 'exec', this.namespace, 'nft', '-j', 'list', 'set', 'inet', COUNTER_TABLE_NAME, set]);
       for (const f of parseCounterSet(r.stdout, v, { namespace: this.namespace, set })) {
         const key = `${f.src} ${f.dst} ${f.protocol} ${f.srcPort} ${f.dstPort}`;
         next.set(key, { packets: f.packets, bytes: f.bytes });
@@ -87,7 +100,7 @@ export class AcceptCounters {
     return deltas;
   }
 
-  /** Forgets the totals: the sets were recreated (a new ruleset replaces the table) and count from zero. */
+  /** Forgets the totals: the sets were recreated (a new namespace) and count from zero. */
   reset(): void {
     this.last.clear();
   }

@@ -9,7 +9,7 @@ export {
   checkPrefix, macOfInterface, planNames, randomTestPrefix,
 } from './names.ts';
 export {
-  ACCEPT_COUNTER_SETS, ACCEPT_PREFIX, DEFAULT_NFLOG_GROUP, DEFAULT_QUEUE_THRESHOLD, DEFAULT_SNAPLEN, INVALID_PREFIX, TABLE_NAME,
+  ACCEPT_COUNTER_SETS, ACCEPT_PREFIX, COUNTER_TABLE_NAME, DEFAULT_NFLOG_GROUP, DEFAULT_QUEUE_THRESHOLD, DEFAULT_SNAPLEN, INVALID_PREFIX, TABLE_NAME,
   type CompileOptions, type CompiledRuleset, type DropLayer, type DropRule, type DropSide,
   compileRuleset, describePrefix,
 } from './nft-compile.ts';

@@ -86,9 +86,9 @@ export class Kernel {
     await this.run('ip', ['netns', 'exec', namespace, 'nft', '-f', '-'], { input: text });
   }
 
-  async hasTable(namespace: string): Promise<boolean> {
+  async hasTable(namespace: string, table: string = TABLE_NAME): Promise<boolean> {
     try {
-      await this.run('ip', ['netns', 'exec', namespace, 'nft', 'list', 'table', 'inet', TABLE_NAME]);
+      await this.run('ip', ['netns', 'exec', namespace, 'nft', 'list', 'table', 'inet', table]);
       return true;
     } catch (e) {
       if (isMissingObject(e)) return false;

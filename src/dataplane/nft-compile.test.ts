@@ -43,13 +43,25 @@ describe('compileRuleset', () => {
     assert.match(body[2]!, /^iifname vmap \{ .*jump from_/);
     assert.match(body[3]!, /^oifname vmap \{ .*jump to_/);
     assert.match(body[4]!, /^tcp flags & \(fin \| syn \| rst\) != 0 counter log prefix "acc" group 7 snaplen 128 queue-threshold 16 accept$/);
-    assert.equal(body[5], 'meta nfproto ipv4 meta l4proto { tcp, udp } update @acc4 { ip saddr . ip daddr . meta l4proto . th sport . th dport } accept');
-    assert.equal(body[6], 'meta nfproto ipv6 meta l4proto { tcp, udp } update @acc6 { ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport } accept');
-    assert.match(body[7]!, /^counter log prefix "acc" group 7 snaplen 128 queue-threshold 16 accept$/);
-    assert.equal(body.length, 8);
+    assert.equal(body[5], 'meta l4proto { tcp, udp } accept', 'accepted bulk TCP/UDP is left to the counter table');
+    assert.match(body[6]!, /^counter log prefix "acc" group 7 snaplen 128 queue-threshold 16 accept$/);
+    assert.equal(body.length, 7);
+    assert.doesNotMatch(ruleset.text, /set acc4/, 'the counter sets live in their own table, which a new ruleset never replaces');
+  });
+
+  test('the counter table counts what the filter accepted unlogged, after it, and logs when a set is full', () => {
+    const text = ruleset.counterTableText!;
+    assert.match(text, /^table inet vpcflow_counters \{\n\tset acc4 \{\n\t\ttype ipv4_addr \. ipv4_addr \. inet_proto \. inet_service \. inet_service\n\t\tflags dynamic,timeout\n\t\ttimeout 60s\n\t\tsize 262144\n\t\tcounter\n\t\}/);
+    assert.match(text, /\tset acc6 \{\n\t\ttype ipv6_addr \. ipv6_addr/);
+    assert.doesNotMatch(text, /delete table/, 'never replaced');
+    assert.deepEqual(chainBody(text, 'count'), [
+      'type filter hook forward priority filter + 10; policy accept;',
+      'tcp flags & (fin | syn | rst) != 0 return',
+      'meta nfproto ipv4 meta l4proto { tcp, udp } update @acc4 { ip saddr . ip daddr . meta l4proto . th sport . th dport } return',
+      'meta nfproto ipv6 meta l4proto { tcp, udp } update @acc6 { ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport } return',
+      'meta l4proto { tcp, udp } counter log prefix "acc" group 7 snaplen 128 queue-threshold 16',
+    ]);
     assert.equal(ruleset.countsInKernel, true);
-    assert.match(ruleset.text, /\tset acc4 \{\n\t\ttype ipv4_addr \. ipv4_addr \. inet_proto \. inet_service \. inet_service\n\t\tflags dynamic,timeout\n\t\ttimeout 60s\n\t\tsize 262144\n\t\tcounter\n\t\}/);
-    assert.match(ruleset.text, /\tset acc6 \{\n\t\ttype ipv6_addr \. ipv6_addr/);
   });
 
   test('without kernel counting every accepted packet is logged', () => {
@@ -57,7 +69,7 @@ describe('compileRuleset', () => {
     const body = chainBody(plain.text, 'forward');
     assert.match(body[4]!, /^counter log prefix "acc" group 7 snaplen 128 queue-threshold 16 accept$/);
     assert.equal(body.length, 5);
-    assert.doesNotMatch(plain.text, /set acc4/);
+    assert.equal(plain.counterTableText, undefined);
     assert.equal(plain.countsInKernel, false);
   });
 
@@ -233,7 +245,8 @@ describe('compileRuleset', () => {
         { 'rule-number': 3, egress: false, protocol: '47', 'rule-action': 'allow', cidr: '10.0.0.0/8' },
       ],
     });
-    const text = compile(modelOf(doc)).text;
+    const compiled = compile(modelOf(doc));
+    const text = compiled.text + compiled.counterTableText!;
     const ns = `${randomTestPrefix()}-nftc`;
     const run = (args: string[], input?: string) => new Promise<string>((resolve, reject) => {
       const child = execFile('ip', args, (e, _out, err) => (e ? reject(new Error(String(err) || e.message)) : resolve('')));

@@ -7,7 +7,8 @@
 // logs to NFLOG with a short prefix that the returned table maps back to the deciding rule.
 // Accepted packets are observed per packet only where a record needs the packet itself (TCP SYN,
 // FIN or RST for tcp-flags; protocols without ports); the bulk of accepted TCP and UDP is counted
-// in the kernel, per 5-tuple, in the dynamic sets `acc4`/`acc6`, which the live path reads each second.
+// in the kernel, per 5-tuple, in the dynamic sets `acc4`/`acc6` of a second table that a new
+// ruleset never replaces (so no count is lost at a rule change); the live path reads them each second.
 
 import { createHash } from 'node:crypto';
 import { canonicalIp, isIpv4, isIpv6, parseCidr, PROTOCOL_ALL, PROTOCOL_ICMP, PROTOCOL_ICMPV6, PROTOCOL_TCP, PROTOCOL_UDP } from '../net/index.ts';
@@ -16,6 +17,8 @@ import { UnsafeValueError } from './errors.ts';
 import { hexOfId, type DataplaneNames, type InterfaceNames } from './names.ts';
 
 export const TABLE_NAME = 'vpcflow';
+/** The table of the kernel counter sets: created once per VPC namespace, never replaced. */
+export const COUNTER_TABLE_NAME = 'vpcflow_counters';
 export const ACCEPT_PREFIX = 'acc';
 export const INVALID_PREFIX = 'inv';
 export const DEFAULT_NFLOG_GROUP = 7;
@@ -94,6 +97,11 @@ export interface CompiledRuleset {
   readonly interfaceByLink: ReadonlyMap<string, string>;
   /** Accepted TCP/UDP without SYN/FIN/RST is counted in ACCEPT_COUNTER_SETS, not logged. */
   readonly countsInKernel: boolean;
+  /**
+   * `nft -f` input creating COUNTER_TABLE_NAME (sets and a forward chain after the filter), to be
+   * applied only when the namespace lacks that table; undefined without kernel counting.
+   */
+  readonly counterTableText: string | undefined;
 }
 
 // ---- validated tokens: only these helpers put model values into the ruleset text ----
@@ -321,16 +329,12 @@ export function compileRuleset(vpc: Vpc, names: DataplaneNames, options: Compile
     forward.push(`iifname vmap { ${realized.map((r) => `"${r.names.vpcLink}" : jump from_${r.names.vpcLink}`).join(', ')} }`);
     forward.push(`oifname vmap { ${realized.map((r) => `"${r.names.vpcLink}" : jump to_${r.names.vpcLink}`).join(', ')} }`);
   }
-  if (options.countInKernel ?? true) {
-    // Rule order keeps each packet counted once: logged (flags a record needs), else counted in a
-    // set, else (other protocols, or a full set) logged.
+  const countInKernel = options.countInKernel ?? true;
+  if (countInKernel) {
+    // Each accepted packet is observed once: logged here (flags a record needs), or accepted
+    // unlogged and counted by the counter table's chain, which runs after this one.
     forward.push(`tcp flags & (fin | syn | rst) != 0 counter log prefix "${ACCEPT_PREFIX}" ${log} accept`);
-    forward.push(`meta nfproto ipv4 meta l4proto { tcp, udp } update @${ACCEPT_COUNTER_SETS[4]} { ip saddr . ip daddr . meta l4proto . th sport . th dport } accept`);
-    forward.push(`meta nfproto ipv6 meta l4proto { tcp, udp } update @${ACCEPT_COUNTER_SETS[6]} { ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport } accept`);
-    for (const [family, name] of [['ipv4_addr', ACCEPT_COUNTER_SETS[4]], ['ipv6_addr', ACCEPT_COUNTER_SETS[6]]] as const) {
-      out.push(`\tset ${name} {`, `\t\ttype ${family} . ${family} . inet_proto . inet_service . inet_service`,
-        '\t\tflags dynamic,timeout', `\t\ttimeout ${ACCEPT_COUNTER_TIMEOUT_SEC}s`, `\t\tsize ${ACCEPT_COUNTER_SET_SIZE}`, '\t\tcounter', '\t}');
-    }
+    forward.push('meta l4proto { tcp, udp } accept');
   }
   forward.push(`counter log prefix "${ACCEPT_PREFIX}" ${log} accept`);
   chain('forward', forward, 'type filter hook forward priority filter; policy accept;');
@@ -342,7 +346,8 @@ export function compileRuleset(vpc: Vpc, names: DataplaneNames, options: Compile
     digest: createHash('sha256').update(text).digest('hex'),
     nflogGroup: group,
     acceptPrefix: ACCEPT_PREFIX,
-    countsInKernel: options.countInKernel ?? true,
+    countsInKernel: countInKernel,
+    counterTableText: countInKernel ? counterTable(log) : undefined,
     codes: w.codes,
     interfaceByLink: new Map(realized.map((r) => [r.names.vpcLink, r.names.interfaceId])),
   };
@@ -353,4 +358,29 @@ export function describePrefix(ruleset: Pick<CompiledRuleset, 'codes' | 'acceptP
   if (prefix === ruleset.acceptPrefix) return { verdict: 'accept' };
   const rule = ruleset.codes.get(prefix);
   return rule ? { verdict: 'drop', rule } : { verdict: 'unknown' };
+}
+
+/**
+ * The counter table: accepted TCP/UDP without SYN/FIN/RST (what the filter chain accepted unlogged)
+ * goes into a per-5-tuple set element with a counter; when a set is full the packet is logged
+ * instead, so it is still observed. Dropped packets never reach this chain.
+ */
+function counterTable(log: string): string {
+  const lines = [`table inet ${COUNTER_TABLE_NAME} {`];
+  for (const [family, name] of [['ipv4_addr', ACCEPT_COUNTER_SETS[4]], ['ipv6_addr', ACCEPT_COUNTER_SETS[6]]] as const) {
+    lines.push(`\tset ${name} {`, `\t\ttype ${family} . ${family} . inet_proto . inet_service . inet_service`,
+      '\t\tflags dynamic,timeout', `\t\ttimeout ${ACCEPT_COUNTER_TIMEOUT_SEC}s`, `\t\tsize ${ACCEPT_COUNTER_SET_SIZE}`, '\t\tcounter', '\t}');
+  }
+  lines.push(
+    '\tchain count {',
+    '\t\ttype filter hook forward priority filter + 10; policy accept;',
+    '\t\ttcp flags & (fin | syn | rst) != 0 return',
+    `\t\tmeta nfproto ipv4 meta l4proto { tcp, udp } update @${ACCEPT_COUNTER_SETS[4]} { ip saddr . ip daddr . meta l4proto . th sport . th dport } return`,
+    `\t\tmeta nfproto ipv6 meta l4proto { tcp, udp } update @${ACCEPT_COUNTER_SETS[6]} { ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport } return`,
+    `\t\tmeta l4proto { tcp, udp } counter log prefix "${ACCEPT_PREFIX}" ${log}`,
+    '\t}',
+    '}',
+    '',
+  );
+  return lines.join('\n');
 }

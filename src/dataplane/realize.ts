@@ -10,7 +10,7 @@ import { NameConflictError, NotPermittedError, StateFileError } from './errors.t
 import { execRunner, type CommandRunner } from './exec.ts';
 import { Kernel } from './kernel.ts';
 import { DEFAULT_PREFIX, planNames, type DataplaneNames, type InterfaceNames } from './names.ts';
-import { compileRuleset, type CompiledRuleset, type CompileOptions } from './nft-compile.ts';
+import { COUNTER_TABLE_NAME, compileRuleset, type CompiledRuleset, type CompileOptions } from './nft-compile.ts';
 import {
   emptyState, readState, recordedNames, removeState, writeState,
   type DataplaneState, type RecordedInterface,
@@ -320,6 +320,11 @@ export async function reconcile(model: NetworkModel, options: ReconcileOptions):
     const ns = names.vpcNamespaces.get(vpc.id)!;
     const ruleset = compileRuleset(vpc, names, options.compile);
     const rec = state.vpcs[vpc.id]!;
+    // The counter table is created once and never replaced, so its counts survive rule changes.
+    if (ruleset.counterTableText !== undefined && !(await kernel.hasTable(ns, COUNTER_TABLE_NAME))) {
+      await kernel.applyRuleset(ns, ruleset.counterTableText);
+      r.act(`create counter table in ${ns} (${vpc.id})`);
+    }
     if (rec.rulesetDigest !== ruleset.digest || !(await kernel.hasTable(ns))) {
       await kernel.applyRuleset(ns, ruleset.text);
       rec.rulesetDigest = ruleset.digest;
