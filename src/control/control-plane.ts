@@ -65,6 +65,8 @@ export class ControlPlane {
   private readonly flowLogs = new Map<string, FlowLog>();
   private readonly now: () => number;
   private readonly live: LiveNetwork | undefined;
+  /** The live path's archive records waiting for their file period, mirrored in archive_pending. */
+  private readonly livePending = newPendingArchive(true);
   /** One network change at a time: each plans against the model the previous one left. */
   private readonly networkMutex = new Mutex();
 
@@ -73,7 +75,7 @@ export class ControlPlane {
     this.live = o.realize
       ? new LiveNetwork({
         dataDir: o.realize.dataDir, ...(o.realize.prefix !== undefined ? { prefix: o.realize.prefix } : {}), maxFlows: o.maxFlows, now: this.now, log: o.log,
-        delivery: { deliverWindows: (w, i, c, p) => this.deliverWindows(w, i, c, p), flushArchive: (p, all) => this.flushArchive(p, all), newPending: newPendingArchive },
+        delivery: { deliverWindows: (w, i, c, p) => this.deliverWindows(w, i, c, p), flushArchive: (p, all) => this.flushArchive(p, all), newPending: () => this.livePending },
       })
       : undefined;
   }
@@ -86,6 +88,15 @@ export class ControlPlane {
       const fl = JSON.parse(String(r.body)) as FlowLog;
       this.flowLogs.set(fl.flowLogId, fl);
     }
+    // Archive records an earlier run delivered from closed windows but had not written yet.
+    for (const r of await this.o.db.all('SELECT flow_log_id, file_time, target, records FROM archive_pending ORDER BY added_at')) {
+      const key = `${String(r.flow_log_id)} ${Number(r.file_time)}`;
+      const records = JSON.parse(String(r.records)) as ArchiveDelivery['records'];
+      const held = this.livePending.get(key);
+      if (held) held.records.push(...records);
+      else this.livePending.set(key, { kind: 's3', target: JSON.parse(String(r.target)) as FlowLogTarget, fileTime: Number(r.file_time), records });
+    }
+    if (this.livePending.size) this.o.log?.(`archive: ${this.livePending.size} pending file(s) from the previous run will be written when their period completes`);
     if (this.live) {
       // Adopt what an earlier run realized: one account per host (see LiveNetwork).
       const models = [...this.networks.values()];
@@ -347,13 +358,21 @@ export class ControlPlane {
       d.records.map((r) => ({ record: r.record, ownerAccount: d.target.accountId, flowLogId: d.target.flowLogId, destinationType: d.kind, destination, rule: r.rule, ingestionTime: ingestion }));
 
     const toLogs = deliveries.filter((d) => d.kind === 'cloud-watch-logs');
-    if (toLogs.length) {
+    const toArchive = deliveries.filter((d): d is ArchiveDelivery => d.kind === 's3');
+    const durable = pending.durable && toArchive.length > 0;
+    if (toLogs.length || durable) {
       const announced: [string, string, Awaited<ReturnType<LogStore['appendInTransaction']>>][] = [];
+      // One transaction: a window reaches the log store and the archive queue together or not at all.
       await this.o.db.transaction(async (tx) => {
         for (const d of toLogs) {
           const group = d.target.destination.type === 'cloud-watch-logs' ? d.target.destination.logGroupName : '';
           announced.push([d.target.accountId, group, await this.o.logStore.appendInTransaction(tx, d.target.accountId, group, d.events)]);
           await appendRecords(tx, stored(d, group));
+        }
+        if (durable) {
+          for (const d of toArchive) {
+            await tx.run('INSERT INTO archive_pending VALUES ($1, $2, $3, $4, $5)', [d.target.flowLogId, BigInt(d.fileTime), JSON.stringify(d.target), JSON.stringify(d.records), BigInt(ingestion)]);
+          }
         }
       });
       for (const [a, g, ev] of announced) this.o.logStore.announce(a, g, ev);
@@ -394,6 +413,7 @@ export class ControlPlane {
         });
         const destination = `s3://${dest.bucket}/${dest.prefix}`;
         await this.o.db.transaction(async (tx) => {
+          if (pending.durable) await tx.run('DELETE FROM archive_pending WHERE flow_log_id = $1 AND file_time = $2', [d.target.flowLogId, BigInt(d.fileTime)]);
           for (const k of keys) {
             await tx.run('INSERT INTO archive_objects VALUES ($1, $2, $3, $4, $5, $6)', [d.target.flowLogId, BigInt(fileTimeMs), sequence, k, BigInt(d.records.length), BigInt(ingestion)]);
           }
@@ -404,6 +424,8 @@ export class ControlPlane {
         const message = e instanceof ArchiveDeliveryError ? e.message : `archive delivery failed: ${errorMessage(e)}`;
         this.o.log?.(message);
         result?.DeliveryErrors.push({ FlowLogId: d.target.flowLogId, Message: message });
+        // The file is given up (its flow log shows the failure), as in memory.
+        if (pending.durable) await this.o.db.run('DELETE FROM archive_pending WHERE flow_log_id = $1 AND file_time = $2', [d.target.flowLogId, BigInt(d.fileTime)]);
         await this.markDelivery(d.target.flowLogId, 'Access error');
       }
     }
@@ -430,9 +452,11 @@ const ARCHIVE_FILE_RECORDS = 250_000;
  * Archive records waiting for their 5-minute file period to complete, keyed by flow log and period;
  * `closedUntil` holds, per aggregation interval, the end of the last closed window.
  */
-export type PendingArchive = Map<string, ArchiveDelivery> & { closedUntil: Map<number, number> };
+export type PendingArchive = Map<string, ArchiveDelivery> & { closedUntil: Map<number, number>; durable: boolean };
 
-const newPendingArchive = (): PendingArchive => Object.assign(new Map<string, ArchiveDelivery>(), { closedUntil: new Map<number, number>() });
+/** `durable`: mirrored in the archive_pending table (the live path), else memory only (an ingest ends with its request). */
+const newPendingArchive = (durable = false): PendingArchive =>
+  Object.assign(new Map<string, ArchiveDelivery>(), { closedUntil: new Map<number, number>(), durable });
 
 function decodeNext(token: string): number {
   try {

@@ -6,7 +6,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VpcflowServer, BIN } from '../helpers/cli.ts';
@@ -73,6 +74,11 @@ function childrenNamed(pid: number, comm: string): number[] {
   return found;
 }
 
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]));
+}
+
 const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
 
 interface LogLine { stream: string; message: string; eni: string; status: string; start: number }
@@ -127,6 +133,12 @@ test('lost NFLOG observations become SKIPDATA; SIGKILL then restart: no stale re
   const fl = await server.run(['flow-logs', 'create', '--resource-type', 'VPC', '--resource-ids', ID.vpc, '--traffic-type', 'ALL',
     '--log-destination-type', 'cloud-watch-logs', '--log-group-name', GROUP, '--max-aggregation-interval', '5']);
   assert.equal(fl.code, 0, fl.stderr);
+  // The same records to the archive: they wait (durably) for their 5-minute file.
+  const archived = await server.run(['flow-logs', 'create', '--resource-type', 'VPC', '--resource-ids', ID.vpc, '--traffic-type', 'ALL',
+    '--log-destination-type', 's3', '--log-destination', 'arn:aws:s3:::durable-bucket', '--max-aggregation-interval', '5']);
+  assert.equal(archived.code, 0, archived.stderr);
+  // Windows from the next full one on are covered by both flow logs (a flow log starts at its creation).
+  const bothFrom = Math.ceil(Date.now() / 1000 / 5) * 5 + 5;
 
   // 1. Normal traffic is recorded.
   const ping = await exec(server, ID.a, ['ping', '-c', '3', '-i', '0.2', '-W', '1', B]);
@@ -188,7 +200,17 @@ test('lost NFLOG observations become SKIPDATA; SIGKILL then restart: no stale re
   for (const e of delivered) assert.equal(count.get(`${e.stream} ${e.message}`), 1, `delivered before the kill, must be there exactly once: ${e.message}`);
   assert.deepEqual([...count].filter(([, n]) => n > 1), [], 'no record is duplicated');
 
+  // `down` stops the live path, which writes every pending archive file: the windows closed before
+  // the kill are in the archive exactly once (they waited in the store, not only in memory).
   const down = await restarted.run(['down']);
   assert.equal(down.code, 0, down.stderr);
   assert.deepEqual(namespaces(), []);
+  const archive = join(restarted.dataDir, 'data', 's3', 'durable-bucket');
+  const lines = filesUnder(archive).filter((f) => f.endsWith('.log.gz')).flatMap((f) => gunzipSync(readFileSync(f)).toString('utf8').trim().split('\n').slice(1));
+  const inArchive = new Map<string, number>();
+  for (const l of lines) inArchive.set(l, (inArchive.get(l) ?? 0) + 1);
+  const covered = delivered.filter((e) => e.start >= bothFrom);
+  assert.ok(covered.length > 0, 'records of windows closed before the kill');
+  for (const e of covered) assert.equal(inArchive.get(e.message), 1, `closed before the kill, so archived exactly once: ${e.message}`);
+  assert.deepEqual([...inArchive].filter(([, n]) => n > 1), [], 'no archived record is duplicated');
 });

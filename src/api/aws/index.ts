@@ -1,5 +1,7 @@
-// The AWS-compatible endpoint: EC2 Query (flow logs) and CloudWatch Logs JSON on `POST /`,
-// authenticated with SigV4 against per-account access keys, so the aws CLI and SDKs can drive vpcflow.
+// The AWS-compatible endpoint: EC2 Query (flow logs and the network's VPCs, subnets, instances,
+// interfaces, security groups, network ACLs and tags) and CloudWatch Logs JSON (log groups, events,
+// metric filters) on `POST /`, authenticated with SigV4 against per-account access keys, so the aws
+// CLI and SDKs can drive vpcflow.
 export { mountAwsEndpoint, serviceFromHeaders, DEFAULT_MAX_BODY_BYTES, type AwsEndpointDeps, type AwsService } from './endpoint.ts';
 export { AccountStore, MasterKeyError, SecretDecryptionError, type AccessKeyInfo, type AccountStoreOptions, type NewAccessKey } from './accounts.ts';
 export {
