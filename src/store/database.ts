@@ -5,7 +5,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
 import { Mutex } from '../platform/mutex.ts';
 import { VpcflowError, errorMessage } from '../platform/errors.ts';
 import { MIGRATIONS } from './schema.ts';
@@ -183,16 +183,49 @@ export class Database {
   }
 }
 
+/** Prepared statements kept per connection: parsing and planning a statement again per request was most of a small read's cost. */
+const PREPARED_PER_CONNECTION = 256;
+const preparedCache = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
+
+/** A single parameterized statement (multi-statement SQL such as migrations goes through the connection directly). */
+async function prepared(connection: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+  let cache = preparedCache.get(connection);
+  if (!cache) preparedCache.set(connection, (cache = new Map()));
+  const hit = cache.get(sql);
+  if (hit) {
+    // Most recently used last, so the first entry is the one to evict.
+    cache.delete(sql);
+    cache.set(sql, hit);
+    return hit;
+  }
+  const p = await connection.prepare(sql);
+  cache.set(sql, p);
+  if (cache.size > PREPARED_PER_CONNECTION) {
+    const [oldest, statement] = cache.entries().next().value as [string, DuckDBPreparedStatement];
+    cache.delete(oldest);
+    statement.destroySync();
+  }
+  return p;
+}
+
 /** Statement helpers bound to the connection inside a transaction. */
 export class Transaction {
   constructor(readonly connection: DuckDBConnection) {}
 
   async run(sql: string, params: DuckDBValue[] = []): Promise<void> {
-    await this.connection.run(sql, params.length ? params : undefined);
+    if (!params.length) {
+      await this.connection.run(sql);
+      return;
+    }
+    const p = await prepared(this.connection, sql);
+    p.bind(params);
+    await p.run();
   }
 
   async all(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
-    const reader = await this.connection.runAndReadAll(sql, params.length ? params : undefined);
+    const p = await prepared(this.connection, sql);
+    if (params.length) p.bind(params);
+    const reader = await p.runAndReadAll();
     return reader.getRowObjectsJson() as Row[];
   }
 }
