@@ -64,11 +64,18 @@ async function iperfServer(r: Runner): Promise<ChildProcess> {
   return c;
 }
 
+/** Median of RUNS iperf3 runs of `seconds` each: single runs on a 2-core machine vary by ±15 %. */
 async function tcpGbps(r: Runner, seconds: number): Promise<number> {
   const argv = await r.inInstance(IDS.sender, ['iperf3', '-c', RECEIVER, '-p', '5201', '-t', String(seconds), '-J', '--connect-timeout', '3000']);
-  const out = JSON.parse(await execOut(argv[0]!, argv.slice(1))) as { end: { sum_received: { bits_per_second: number } } };
-  return out.end.sum_received.bits_per_second / 1e9;
+  const runs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const out = JSON.parse(await execOut(argv[0]!, argv.slice(1))) as { end: { sum_received: { bits_per_second: number } } };
+    runs.push(out.end.sum_received.bits_per_second / 1e9);
+  }
+  return runs.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
 }
+
+const RUNS = 5;
 
 async function udpRun(r: Runner, pps: number, seconds: number): Promise<{ sentPps: number }> {
   const len = 64;
@@ -103,7 +110,7 @@ function stop(c: ChildProcess): void {
 }
 
 export async function runLiveBench(opts: { seconds?: number; log?: (s: string) => void } = {}): Promise<LiveBenchResult> {
-  const seconds = opts.seconds ?? 10;
+  const seconds = opts.seconds ?? 5;
   const log = opts.log ?? ((s: string) => process.stderr.write(`[live-bench] ${s}\n`));
   const model = planApply(undefined, parseYaml(NETWORK)).model;
 
@@ -177,7 +184,7 @@ export async function runLiveBench(opts: { seconds?: number; log?: (s: string) =
 
 export function printLiveBench(r: LiveBenchResult, line: (s: string) => void): void {
   const t = r.tcp;
-  line(`live TCP (iperf3, ${t.seconds} s, two subnets): kernel alone ${t.kernelOnlyGbps.toFixed(2)} Gbit/s; vpcflow no flow log ${t.noFlowLogGbps.toFixed(2)} Gbit/s (ratio ${(t.noFlowLogGbps / t.kernelOnlyGbps).toFixed(2)}); ALL flow log ${t.allFlowLogGbps.toFixed(2)} Gbit/s (ratio ${(t.allFlowLogGbps / t.kernelOnlyGbps).toFixed(2)} vs kernel alone, ${(t.allFlowLogGbps / t.noFlowLogGbps).toFixed(2)} vs no flow log); SKIPDATA records ${t.skipdataRecords}`);
+  line(`live TCP (iperf3, median of ${RUNS} runs of ${t.seconds} s, two subnets): kernel alone ${t.kernelOnlyGbps.toFixed(2)} Gbit/s; vpcflow no flow log ${t.noFlowLogGbps.toFixed(2)} Gbit/s (ratio ${(t.noFlowLogGbps / t.kernelOnlyGbps).toFixed(2)}); ALL flow log ${t.allFlowLogGbps.toFixed(2)} Gbit/s (ratio ${(t.allFlowLogGbps / t.kernelOnlyGbps).toFixed(2)} vs kernel alone, ${(t.allFlowLogGbps / t.noFlowLogGbps).toFixed(2)} vs no flow log); SKIPDATA records ${t.skipdataRecords}`);
   for (const kind of ['udp', 'icmp'] as const) {
     const steps = r.steps.filter((u) => u.kind === kind);
     const label = kind === 'udp' ? 'UDP 64 B (kernel-counted)' : 'ICMP echo (per-packet NFLOG)';
