@@ -4,18 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { runCli } from '../helpers/cli.ts';
+import { liveSkipReason } from '../helpers/live.ts';
 import { LIVE_DEMO_IDS as I } from '../../src/cli/demo-live.ts';
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const missing = ['ip', 'nft', 'tcpdump', 'setpriv'].filter((t) => {
-  try {
-    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', t], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
-});
-const liveSkip = !isRoot ? 'the live demo needs root' : missing.length ? `the live demo needs ${missing.join(', ')}` : false;
+const liveSkip = liveSkipReason(['ip', 'nft', 'tcpdump', 'setpriv']);
 
 /** `$interface … $action OK` lines of the default format printed by the demo. */
 function records(stdout: string): { eni: string; src: string; dst: string; dstport: string; protocol: string; action: string }[] {

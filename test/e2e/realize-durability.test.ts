@@ -4,25 +4,17 @@
 // records it had delivered.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VpcflowServer, BIN } from '../helpers/cli.ts';
+import { VpcflowServer } from '../helpers/cli.ts';
+import { liveSkipReason, namespacesWithPrefix, vpcflowExec } from '../helpers/live.ts';
 import { randomTestPrefix } from '../../src/dataplane/index.ts';
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const missingTools = ['ip', 'nft', 'tcpdump', 'setpriv', 'python3', 'ping'].filter((t) => {
-  try {
-    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', t], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
-});
-const skip = !isRoot ? 'needs root (network namespaces, nftables, NFLOG)' : missingTools.length ? `needs ${missingTools.join(', ')} on PATH` : false;
+const skip = liveSkipReason(['ip', 'nft', 'tcpdump', 'setpriv', 'python3', 'ping']);
 
 const hex = randomBytes(8).toString('hex');
 const ID = { vpc: `vpc-0${hex}`, subnet: `subnet-1${hex}`, a: `i-1${hex}`, b: `i-2${hex}`, eniA: `eni-1${hex}`, eniB: `eni-2${hex}` };
@@ -43,8 +35,7 @@ vpcs:
       - { id: ${ID.b}, subnet: ${ID.subnet}, interfaces: [{ id: ${ID.eniB}, private-ip: ${B} }] }
 `;
 
-const namespaces = (): string[] =>
-  execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`${prefix}-`)).sort();
+const namespaces = (): string[] => namespacesWithPrefix(prefix).sort();
 
 /** Per namespace: its nftables tables and its links, which a restart must neither duplicate nor drop. */
 function kernelObjects(): Record<string, { tables: string[]; links: string[] }> {
@@ -106,14 +97,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-function exec(s: VpcflowServer, instance: string, argv: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [BIN, 'exec', instance, '--', ...argv], { env: { ...process.env, VPCFLOW_ENDPOINT: s.endpoint }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    c.once('close', (code) => resolve({ code: code ?? 1, out }));
-  });
+async function exec(s: VpcflowServer, instance: string, argv: string[]): Promise<{ code: number; out: string }> {
+  const r = await vpcflowExec(s, instance, argv);
+  return { code: r.code, out: r.output };
 }
 
 after(async () => {
