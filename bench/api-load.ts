@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +16,7 @@ import { EC2Client, DescribeFlowLogsCommand } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeLogStreamsCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { demoCapture, type Conversation } from '../src/cli/demo-traffic.ts';
 import { DEMO_NETWORK } from '../src/cli/demo.ts';
+import { Client, resolveCredentials } from '../src/cli/client.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/vpcflow.js');
@@ -107,32 +109,6 @@ function spawnServing(args: string[], pattern: RegExp): Promise<Child> {
       fail(new Error(`${args.join(' ')} exited with ${code}:\n${log}`));
     });
   });
-}
-
-/** POSTs to the server's native API. */
-function post(url: string, path: string, body: Buffer, contentType: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((ok, fail) => {
-    const u = new URL(path, url);
-    const req = httpRequest(u, { method: 'POST', headers: { 'content-type': contentType, 'content-length': String(body.length) } }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          ok({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-        } catch (e) {
-          fail(e);
-        }
-      });
-    });
-    req.on('error', fail);
-    req.end(body);
-  });
-}
-
-async function native(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const r = await post(url, path, Buffer.from(JSON.stringify(body)), 'application/json');
-  if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
-  return r.json;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,16 +282,17 @@ export async function runApiLoadBench(opts: ApiLoadOptions = {}): Promise<ApiLoa
   try {
     progress(`starting vpcflow serve (data in ${dir})`);
     server = await spawnServing([...(process.env.API_LOAD_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.API_LOAD_PROF] : []), BIN, 'serve', '--data-dir', join(dir, 'data'), '--port', '0'], /serving (http:\/\/[\d.]+:\d+)/);
-    await native(server.url, '/v1/vpcflow/Apply', { Document: DEMO_NETWORK, SourceName: 'bench-network.yaml' });
-    await native(server.url, '/v1/ec2/CreateFlowLogs', { ResourceType: 'VPC', ResourceIds: [VPC], TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs', LogGroupName: GROUP, MaxAggregationInterval: 60 });
-    const key = (await native(server.url, '/v1/vpcflow/CreateAccessKey', { AccountId: ACCOUNT })).AccessKey as { AccessKeyId: string; SecretAccessKey: string };
+    // The native API, signed with the operator key the server wrote into its data folder.
+    const native = new Client(server.url, resolveCredentials({ VPCFLOW_CREDENTIALS: join(dir, 'data', 'keys', 'operator.json') }));
+    await native.call('/v1/vpcflow/Apply', { Document: DEMO_NETWORK, SourceName: 'bench-network.yaml' });
+    await native.call('/v1/ec2/CreateFlowLogs', { ResourceType: 'VPC', ResourceIds: [VPC], TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs', LogGroupName: GROUP, MaxAggregationInterval: 60 });
+    const key = (await native.call<{ AccessKey: { AccessKeyId: string; SecretAccessKey: string } }>('/v1/vpcflow/CreateAccessKey', { AccountId: ACCOUNT })).AccessKey;
     const credentials = { accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey };
     const capture = Buffer.from(captureForBench());
     const ingest = async (): Promise<number> => {
-      const r = await post(server!.url, '/v1/vpcflow/Ingest?name=bench.pcap', capture, 'application/octet-stream');
-      if (r.status !== 200) throw new Error(`ingest: HTTP ${r.status} ${JSON.stringify(r.json)}`);
-      if ((r.json.DeliveryErrors as unknown[]).length) throw new Error(`ingest: delivery errors ${JSON.stringify(r.json.DeliveryErrors)}`);
-      return Number(r.json.Records);
+      const r = await native.upload<{ Records: number; DeliveryErrors: unknown[] }>('/v1/vpcflow/Ingest?name=bench.pcap', Readable.from([capture]), capture.length);
+      if (r.DeliveryErrors.length) throw new Error(`ingest: delivery errors ${JSON.stringify(r.DeliveryErrors)}`);
+      return Number(r.Records);
     };
     const first = await ingest();
     progress(`first ingest delivered ${first} records; capturing answers for the peer`);

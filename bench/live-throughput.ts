@@ -137,7 +137,7 @@ export async function runLiveBench(opts: { seconds?: number; log?: (s: string) =
 
   // 2–3. A vpcflow server realizing the same network.
   const server = await startServer({ dataDir: join(dir, 'data'), port: 0, quiet: true, realize: true, dataplanePrefix: randomTestPrefix(), allowShortIntervals: true }, false);
-  const api = new Client(server.url);
+  const api = new Client(server.url, server.operator);
   const runner: Runner = { inInstance: async (id, argv) => (await api.call<{ Argv: string[] }>('/v1/vpcflow/ExecArgs', { InstanceId: id, Command: argv })).Argv };
   const count = async (sql: string): Promise<number> => Number((await api.call<{ Rows: { n: unknown }[] }>('/v1/vpcflow/Query', { Sql: sql })).Rows[0]?.n ?? 0);
   try {

@@ -7,12 +7,17 @@ import { stream } from 'hono/streaming';
 import type { ControlPlane } from '../control/index.ts';
 import { parseFilterPattern, parseMetricStatisticsRequest, type LogStore } from '../destinations/logstore/index.ts';
 import type { AccountStore } from './aws/index.ts';
+import { authenticateNative, type NativeCaller, type OperatorKey } from './native-auth.ts';
 import { errorMessage } from '../platform/errors.ts';
 
 export interface ApiDeps {
   control: ControlPlane;
   logStore: LogStore;
   accounts?: AccountStore;
+  /** Requests must be signed (SigV4) with this key or an account's key; see native-auth.ts. */
+  operator: OperatorKey;
+  /** Anonymous mode: unsigned requests act as the operator. */
+  anonymous?: boolean;
   /** Largest JSON body accepted (bytes). */
   maxJsonBytes?: number;
   log?: (line: string) => void;
@@ -42,10 +47,29 @@ export function createApi(deps: ApiDeps): Hono {
   });
   app.notFound((c) => c.json({ __type: 'UnknownOperationException', message: `no such operation: ${c.req.method} ${c.req.path}` }, 404));
 
+  // Who calls, per request, and the body the signature check already read.
+  const callers = new WeakMap<Request, { caller: NativeCaller; bodyText: string | undefined }>();
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.path === '/v1/health') return next();
+    callers.set(c.req.raw, await authenticateNative(c, {
+      operator: deps.operator, anonymous: deps.anonymous ?? false, maxBodyBytes: maxJson,
+      ...(deps.accounts ? { lookup: (id: string) => deps.accounts!.lookup(id) } : {}),
+    }));
+    return next();
+  });
+  const callerOf = (c: Context): NativeCaller => {
+    const known = callers.get(c.req.raw);
+    if (!known) throw coded('InternalFailure', 'request was not authenticated', 500);
+    return known.caller;
+  };
+  const operatorOnly = (c: Context, what: string): void => {
+    if (callerOf(c).kind !== 'operator') throw coded('AccessDenied', `${what} needs the operator key (DATA_DIR/keys/operator.json on the server's host); account keys act only within their account`, 403);
+  };
+
   const json = async (c: Context): Promise<Record<string, unknown>> => {
     const length = Number(c.req.header('content-length') ?? 0);
     if (length > maxJson) throw coded('RequestEntityTooLarge', `request body of ${length} bytes exceeds the limit of ${maxJson}`, 413);
-    const text = await c.req.text();
+    const text = callers.get(c.req.raw)?.bodyText ?? await c.req.text();
     if (text.length > maxJson) throw coded('RequestEntityTooLarge', `request body exceeds the limit of ${maxJson} bytes`, 413);
     if (!text.trim()) return {};
     try {
@@ -56,15 +80,22 @@ export function createApi(deps: ApiDeps): Hono {
     }
     throw coded('SerializationException', 'the request body must be a JSON object');
   };
-  const account = (c: Context, body?: Record<string, unknown>): string | undefined =>
-    (c.req.query('account') ?? (typeof body?.Account === 'string' ? body.Account : undefined)) || undefined;
+  /** The account a request acts for: an account key's own; for the operator, the one named (if any). */
+  const account = (c: Context, body?: Record<string, unknown>): string | undefined => {
+    const named = (c.req.query('account') ?? (typeof body?.Account === 'string' ? body.Account : undefined)) || undefined;
+    const caller = callerOf(c);
+    if (caller.kind === 'operator') return named;
+    if (named !== undefined && named !== caller.accountId) throw coded('AccessDenied', `this access key belongs to account ${caller.accountId}; it cannot act for account ${named}`, 403);
+    return caller.accountId;
+  };
 
   app.get('/v1/health', (c) => c.json({ status: 'ok' }));
 
   app.post('/v1/vpcflow/Apply', async (c) => {
     const b = await json(c);
     if (typeof b.Document !== 'string') throw coded('MissingParameter', 'The request must contain the parameter Document (the network document text)');
-    return c.json(await control.apply(b.Document, typeof b.SourceName === 'string' ? b.SourceName : 'document'));
+    const caller = callerOf(c);
+    return c.json(await control.apply(b.Document, typeof b.SourceName === 'string' ? b.SourceName : 'document', caller.kind === 'account' ? caller.accountId : undefined));
   });
   app.post('/v1/vpcflow/DescribeNetwork', async (c) => c.json(await control.describeNetwork(account(c, await json(c)))));
   app.post('/v1/vpcflow/Ingest', async (c) => {
@@ -73,16 +104,19 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json(await control.ingest(body, { name: c.req.query('name') ?? 'upload', account: account(c) }));
   });
   app.post('/v1/vpcflow/ExecArgs', async (c) => {
+    operatorOnly(c, 'running a command in an instance');
     const b = await json(c);
     if (typeof b.InstanceId !== 'string' || !b.InstanceId) throw coded('MissingParameter', 'The request must contain the parameter InstanceId');
     if (!Array.isArray(b.Command) || b.Command.length === 0 || b.Command.some((x) => typeof x !== 'string')) throw coded('MissingParameter', 'The request must contain the parameter Command (a non-empty list of strings)');
     return c.json(await control.execArgs(b.InstanceId, b.Command as string[]));
   });
   app.post('/v1/vpcflow/Down', async (c) => {
+    operatorOnly(c, 'removing the realized network');
     await json(c);
     return c.json(await control.down());
   });
   app.post('/v1/vpcflow/CreateAccessKey', async (c) => {
+    operatorOnly(c, 'creating access keys');
     const b = await json(c);
     if (!deps.accounts) throw coded('UnsupportedOperation', 'this server has no account store');
     if (typeof b.AccountId !== 'string' || !/^\d{12}$/.test(b.AccountId)) throw coded('InvalidParameterValue', `AccountId must be 12 digits, got ${JSON.stringify(b.AccountId ?? null)}`);
@@ -90,6 +124,8 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ AccessKey: { AccountId: key.accountId, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey } });
   });
   app.post('/v1/vpcflow/Query', async (c) => {
+    // SQL reads every account's records: not yet scoped per account, so only the operator runs it.
+    operatorOnly(c, 'SQL over the store');
     const b = await json(c);
     if (typeof b.Sql !== 'string' || !b.Sql.trim()) throw coded('MissingParameter', 'The request must contain the parameter Sql');
     return c.json(await control.query(b.Sql));

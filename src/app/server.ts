@@ -10,7 +10,7 @@ import { LocalObjectStore } from '../platform/object-store-local.ts';
 import { S3ObjectStore } from '../platform/object-store-s3.ts';
 import type { ObjectStore } from '../platform/object-store.ts';
 import { ControlPlane } from '../control/index.ts';
-import { createApi } from '../api/index.ts';
+import { createApi, loadOrCreateOperatorKey, type OperatorKey } from '../api/index.ts';
 import { AccountStore, mountAwsEndpoint } from '../api/aws/index.ts';
 
 export interface ServerOptions {
@@ -36,6 +36,8 @@ export interface RunningServer {
   url: string;
   port: number;
   control: ControlPlane;
+  /** The key the CLI signs host-level requests with (also in DATA_DIR/keys/operator.json). */
+  operator: OperatorKey;
   stop(): Promise<void>;
 }
 
@@ -57,10 +59,13 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
   await control.start();
   const accounts = new AccountStore(db, { masterKeyFile: join(opts.dataDir, 'keys', 'master.key') });
   await accounts.start();
-  const api = createApi({ control, logStore, accounts, log });
+  // The operator key signs the CLI's host-level requests; only root on this host can read it.
+  const operatorKeyFile = join(opts.dataDir, 'keys', 'operator.json');
+  const operator = loadOrCreateOperatorKey(operatorKeyFile);
+  const api = createApi({ control, logStore, accounts, log, operator, anonymous: opts.anonymousAccount !== undefined });
   // The AWS-compatible endpoint (EC2 Query + CloudWatch Logs JSON, SigV4) on POST /.
   mountAwsEndpoint(api, { control, logStore, accounts, log, anonymousAccount: opts.anonymousAccount });
-  if (opts.anonymousAccount) log(`WARNING: anonymous mode is ON: unsigned AWS API requests act as account ${opts.anonymousAccount}`);
+  if (opts.anonymousAccount) log(`WARNING: anonymous mode is ON: unsigned AWS API requests act as account ${opts.anonymousAccount}, unsigned native /v1 requests as the operator`);
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: api.fetch, port: opts.port, hostname: opts.host ?? '127.0.0.1' }, () => resolve(s));
@@ -69,7 +74,7 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
-  log(`vpcflow serving ${url} (data: ${opts.dataDir}; archive: ${objects.describe()})`);
+  log(`vpcflow serving ${url} (data: ${opts.dataDir}; archive: ${objects.describe()}; operator key: ${operatorKeyFile})`);
   const retention = setInterval(() => void logStore.applyRetention().catch((e) => log(`retention failed: ${e}`)), 3600_000);
   retention.unref();
 
@@ -89,5 +94,5 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
   if (installSignalHandlers) {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stop().then(() => process.exit(0)));
   }
-  return { url, port, control, stop };
+  return { url, port, control, operator, stop };
 }

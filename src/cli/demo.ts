@@ -47,7 +47,7 @@ export async function runDemo(opts: { port: number; keep: boolean; mode: DemoMod
     dataDir: join(dir, 'data'), port: opts.port, quiet: true,
     ...(live ? { realize: true, dataplanePrefix: prefix, allowShortIntervals: true } : {}),
   }, false);
-  const api = new Client(server.url);
+  const api = new Client(server.url, server.operator);
   let realized = false;
   try {
     out(`vpcflow demo — server ${server.url}, data in ${join(dir, 'data')}${live ? `, namespaces ${prefix}-*` : ''}\n`);

@@ -43,6 +43,12 @@ function parseIntArg(name: string) {
 export function buildProgram(): Command {
   const program = new Command('vpcflow')
     .description('VPC Flow Logs for networks you run yourself: AWS-identical flow log records from real traffic and captures')
+    .addHelpText('after', `
+Client commands sign their requests (SigV4) with, in order: VPCFLOW_ACCESS_KEY_ID and
+VPCFLOW_SECRET_ACCESS_KEY (an account's key from 'vpcflow accounts create', or the operator's); the key
+file named by VPCFLOW_CREDENTIALS; ./data/keys/operator.json (the operator key of a server started with
+the default --data-dir, readable by root). Account keys act within their account; exec, down, query
+and accounts create need the operator key.`)
     .showHelpAfterError()
     .exitOverride();
 

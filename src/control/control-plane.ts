@@ -118,7 +118,8 @@ export class ControlPlane {
     throw new VpcflowError('InvalidParameterValue', `several accounts have networks (${[...this.networks.keys()].join(', ')}): name one with --account`);
   }
 
-  async apply(text: string, sourceName: string) {
+  /** `asAccount`: the caller may only change this account's network (an account key's request). */
+  async apply(text: string, sourceName: string, asAccount?: string) {
     let doc: unknown;
     try {
       doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
@@ -128,6 +129,9 @@ export class ControlPlane {
     }
     return this.networkMutex.run(async () => {
       const account = accountOfDocument(doc);
+      if (asAccount !== undefined && account !== asAccount) {
+        throw new VpcflowError('AccessDenied', `this access key belongs to account ${asAccount}; the document declares account ${account ?? '(none)'}`, 403);
+      }
       const current = account ? this.networks.get(account) : undefined;
       const { model, changes } = planApply(current, doc);
       if (changes.length > 0) {

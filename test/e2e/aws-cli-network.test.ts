@@ -15,7 +15,7 @@ import { LogStore } from '../../src/destinations/logstore/index.ts';
 import { ArchiveWriter } from '../../src/destinations/archive/index.ts';
 import { LocalObjectStore } from '../../src/platform/object-store-local.ts';
 import { ControlPlane } from '../../src/control/index.ts';
-import { createApi } from '../../src/api/index.ts';
+import { createApi, newOperatorKey } from '../../src/api/index.ts';
 import { AccountStore, authorizationFor, mountAwsEndpoint, type NewAccessKey } from '../../src/api/aws/index.ts';
 import { formatAmzDate } from '../../src/api/aws/sigv4.ts';
 
@@ -110,7 +110,7 @@ before(async () => {
   await accounts.start();
   keyA = await accounts.createAccessKey(A);
   keyB = await accounts.createAccessKey(B);
-  const app = createApi({ control, logStore });
+  const app = createApi({ control, logStore, operator: newOperatorKey() });
   mountAwsEndpoint(app, { control, logStore, accounts });
   server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

@@ -51,10 +51,20 @@ export class VpcflowServer {
     return this.log;
   }
 
-  /** Runs `vpcflow ARGS --endpoint <this server>`. */
+  /** The operator key file the server wrote; the CLI signs with it through VPCFLOW_CREDENTIALS. */
+  get operatorKeyFile(): string {
+    return join(this.dataDir, 'data', 'keys', 'operator.json');
+  }
+
+  /** Environment for a CLI run against this server: signed with the operator key. */
+  get cliEnv(): Record<string, string> {
+    return { VPCFLOW_CREDENTIALS: this.operatorKeyFile };
+  }
+
+  /** Runs `vpcflow ARGS --endpoint <this server>`, signed with the operator key unless `env` says otherwise. */
   run(args: string[], opts: { env?: Record<string, string>; withEndpoint?: boolean } = {}): Promise<RunResult> {
     const full = opts.withEndpoint === false ? args : [...args, '--endpoint', this.endpoint];
-    return runCli(full, opts.env);
+    return runCli(full, { ...this.cliEnv, ...opts.env });
   }
 
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -55,7 +55,7 @@ export interface ExecResult {
 /** Runs `vpcflow exec INSTANCE -- ARGV` against the server and resolves with its exit code and output. */
 export function vpcflowExec(server: VpcflowServer, instanceId: string, argv: readonly string[], input?: string): Promise<ExecResult> {
   return new Promise((resolve) => {
-    const c = spawn(process.execPath, [BIN, 'exec', instanceId, '--endpoint', server.endpoint, '--', ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [BIN, 'exec', instanceId, '--endpoint', server.endpoint, '--', ...argv], { env: { ...process.env, ...server.cliEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     c.stdout.on('data', (d: Buffer) => (output += d.toString()));
     c.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -67,7 +67,7 @@ export function vpcflowExec(server: VpcflowServer, instanceId: string, argv: rea
 
 /** Starts a long-running `vpcflow exec` in its own process group (end it with killGroup). */
 export function startInInstance(server: VpcflowServer, instanceId: string, argv: readonly string[]): ChildProcess & { output: () => string } {
-  const c = spawn(process.execPath, [BIN, 'exec', instanceId, '--endpoint', server.endpoint, '--', ...argv], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn(process.execPath, [BIN, 'exec', instanceId, '--endpoint', server.endpoint, '--', ...argv], { env: { ...process.env, ...server.cliEnv }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   c.stdout.on('data', (d: Buffer) => (output += d.toString()));
   c.stderr.on('data', (d: Buffer) => (output += d.toString()));

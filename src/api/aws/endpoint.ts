@@ -130,6 +130,11 @@ function scopeRegion(request: IncomingSignedRequest): string | undefined {
 
 /** The request as signed: method, path and query as sent, raw header pairs, and the body (bounded). */
 async function incomingRequest(c: Context, maxBody: number): Promise<IncomingSignedRequest> {
+  return { ...requestHead(c), body: await readBounded(c.req.raw, maxBody) };
+}
+
+/** What a signature covers besides the body: method, path and query as sent, raw header pairs. */
+export function requestHead(c: Context): Omit<IncomingSignedRequest, 'body'> {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   const target = incoming?.url ?? (() => {
     const u = new URL(c.req.url);
@@ -149,11 +154,11 @@ async function incomingRequest(c: Context, maxBody: number): Promise<IncomingSig
     path: q < 0 ? target : target.slice(0, q),
     query: q < 0 ? '' : target.slice(q + 1),
     headers,
-    body: await readBounded(c.req.raw, maxBody),
   };
 }
 
-async function readBounded(req: Request, max: number): Promise<Uint8Array> {
+/** The body, refused with RequestEntityTooLarge (413) beyond `max` bytes, declared or not. */
+export async function readBounded(req: Request, max: number): Promise<Uint8Array> {
   const tooLarge = () => new AwsProtocolError('RequestEntityTooLarge', `The request body exceeds the limit of ${max} bytes`, 413);
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > max) throw tooLarge();

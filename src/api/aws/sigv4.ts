@@ -63,7 +63,11 @@ export interface KeyLookup {
 export interface VerifyOptions {
   now?: number;
   maxSkewMs?: number;
+  /** Accept `x-amz-content-sha256: UNSIGNED-PAYLOAD` (S3's streaming uploads): the body is then not part of the signature. */
+  allowUnsignedPayload?: boolean;
 }
+
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
 const SCOPE_TERMINATOR = 'aws4_request';
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -276,8 +280,9 @@ export async function verifySigV4(req: IncomingSignedRequest, lookup: KeyLookup,
   const key = await lookup(scope.accessKeyId);
   if (!key) throw new SigV4Error('unknown-key', `The access key id ${scope.accessKeyId} does not exist`, scope.service);
 
-  const payloadHash = req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body);
   const declared = values.get('x-amz-content-sha256');
+  const unsigned = declared === UNSIGNED_PAYLOAD && opts.allowUnsignedPayload === true;
+  const payloadHash = unsigned ? UNSIGNED_PAYLOAD : req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body);
   if (declared !== undefined && declared !== payloadHash) {
     throw new SigV4Error('bad-signature', declared === 'UNSIGNED-PAYLOAD'
       ? 'Unsigned payloads are not accepted by this endpoint; sign the request body'
@@ -296,9 +301,10 @@ export function authorizationFor(
   credentials: { accessKeyId: string; secret: string },
   scope: Omit<CredentialScope, 'accessKeyId'>,
   amzDate: string,
+  payloadHash?: string,
 ): string {
   const signed = [...new Set(req.headers.map(([n]) => n.toLowerCase()))].filter((n) => n !== 'authorization').sort();
-  const canonical = canonicalRequest(req, signed, req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body));
+  const canonical = canonicalRequest(req, signed, payloadHash ?? (req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body)));
   const sig = signatureOf(credentials.secret, amzDate, scope, canonical);
   return `${SIGV4_ALGORITHM} Credential=${credentials.accessKeyId}/${scopeText(scope)}, SignedHeaders=${signed.join(';')}, Signature=${sig}`;
 }
