@@ -84,7 +84,8 @@ function claimNamed(edit: NetworkEdit, spec: InterfaceSpec): void {
   for (const a of [...(named.primary !== undefined ? [named.primary] : []), ...named.secondaries, ...named.ipv6]) edit.claimAddress(a);
 }
 
-export interface CreateNetworkInterfaceRequest {
+/** The members CreateNetworkInterface and RunInstances' NetworkInterface.N share (EC2 names). */
+interface InterfaceRequestFields {
   readonly SubnetId?: string;
   readonly Description?: string;
   readonly Groups?: readonly string[];
@@ -93,6 +94,9 @@ export interface CreateNetworkInterfaceRequest {
   readonly SecondaryPrivateIpAddressCount?: number;
   readonly Ipv6Addresses?: readonly Ipv6Specification[];
   readonly Ipv6AddressCount?: number;
+}
+
+export interface CreateNetworkInterfaceRequest extends InterfaceRequestFields {
   readonly InterfaceType?: string;
   readonly TagSpecifications?: readonly TagSpecification[];
 }
@@ -124,17 +128,9 @@ export function deleteNetworkInterface(current: NetworkModel | undefined, req: {
   return edit.outcome({ networkInterfaceId: eni.id });
 }
 
-export interface InstanceNetworkInterfaceSpecification {
+export interface InstanceNetworkInterfaceSpecification extends InterfaceRequestFields {
   readonly DeviceIndex?: number;
   readonly NetworkInterfaceId?: string;
-  readonly SubnetId?: string;
-  readonly Description?: string;
-  readonly Groups?: readonly string[];
-  readonly PrivateIpAddress?: string;
-  readonly PrivateIpAddresses?: readonly PrivateIpSpecification[];
-  readonly SecondaryPrivateIpAddressCount?: number;
-  readonly Ipv6Addresses?: readonly Ipv6Specification[];
-  readonly Ipv6AddressCount?: number;
   readonly DeleteOnTermination?: boolean;
   readonly AssociatePublicIpAddress?: boolean;
 }

@@ -9,14 +9,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
-import { Database } from '../../src/store/index.ts';
-import { LogStore } from '../../src/destinations/logstore/index.ts';
-import { ArchiveWriter } from '../../src/destinations/archive/index.ts';
-import { LocalObjectStore } from '../../src/platform/object-store-local.ts';
-import { ControlPlane } from '../../src/control/index.ts';
-import { createApi, newOperatorKey } from '../../src/api/index.ts';
-import { AccountStore, authorizationFor, mountAwsEndpoint, type NewAccessKey } from '../../src/api/aws/index.ts';
+import { startServer, type RunningServer } from '../../src/app/server.ts';
+import { Client } from '../../src/cli/client.ts';
+import { authorizationFor, type NewAccessKey } from '../../src/api/aws/index.ts';
 import { formatAmzDate } from '../../src/api/aws/sigv4.ts';
 
 const AWS = '/usr/bin/aws';
@@ -27,12 +22,11 @@ const B = '444455556666';
 const REGION_A = 'eu-west-1';
 
 let dir: string;
-let db: Database;
-let archive: ArchiveWriter;
-let server: ServerType;
+let server: RunningServer | undefined;
 let endpoint: string;
-let keyA: NewAccessKey;
-let keyB: NewAccessKey;
+type Key = Pick<NewAccessKey, 'accountId' | 'accessKeyId' | 'secretAccessKey'>;
+let keyA: Key;
+let keyB: Key;
 
 interface Run {
   code: number;
@@ -40,7 +34,7 @@ interface Run {
   stderr: string;
 }
 
-function aws(key: NewAccessKey, args: string[], region = key === keyA ? REGION_A : 'us-east-1'): Promise<Run> {
+function aws(key: Key, args: string[], region = key === keyA ? REGION_A : 'us-east-1'): Promise<Run> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, HOME: dir, AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey, AWS_DEFAULT_REGION: region,
     AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(dir, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'), AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1',
@@ -56,14 +50,14 @@ function aws(key: NewAccessKey, args: string[], region = key === keyA ? REGION_A
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-async function ok(key: NewAccessKey, args: string[]): Promise<Json> {
+async function ok(key: Key, args: string[]): Promise<Json> {
   const r = await aws(key, args);
   assert.equal(r.code, 0, `aws ec2 ${args.join(' ')} failed:\n${r.stderr}`);
   return r.stdout.trim() ? JSON.parse(r.stdout) : {};
 }
 
 /** The CLI prints `An error occurred (Code) when calling the Op operation: message` and exits 254. */
-async function fails(key: NewAccessKey, args: string[], code: string, message?: RegExp): Promise<void> {
+async function fails(key: Key, args: string[], code: string, message?: RegExp): Promise<void> {
   const r = await aws(key, args);
   assert.equal(r.code, 254, `aws ec2 ${args.join(' ')}: expected a service error, got exit ${r.code}\n${r.stdout}${r.stderr}`);
   assert.match(r.stderr, new RegExp(`An error occurred \\(${code.replace(/\./g, '\\.')}\\)`), `aws ec2 ${args.join(' ')}:\n${r.stderr}`);
@@ -71,7 +65,7 @@ async function fails(key: NewAccessKey, args: string[], code: string, message?: 
 }
 
 /** A form POST signed as the CLI signs it, for requests the CLI itself would refuse to send. */
-async function rawEc2(key: NewAccessKey, body: string): Promise<{ status: number; text: string }> {
+async function rawEc2(key: Key, body: string): Promise<{ status: number; text: string }> {
   const url = new URL(endpoint);
   const amzDate = formatAmzDate(Date.now());
   const headers: [string, string][] = [['host', url.host], ['content-type', 'application/x-www-form-urlencoded; charset=utf-8'], ['x-amz-date', amzDate]];
@@ -100,35 +94,20 @@ const ids: Record<string, string> = {};
 before(async () => {
   if (SKIP) return;
   dir = mkdtempSync(join(tmpdir(), 'vpcflow-aws-cli-network-'));
-  db = new Database({ dataDir: join(dir, 'data') });
-  await db.start();
-  const logStore = new LogStore(db, 'us-east-1');
-  archive = new ArchiveWriter({ store: new LocalObjectStore(join(dir, 'data', 's3'), { createMissingBuckets: true }), tempDir: join(dir, 'data', 'tmp') });
-  const control = new ControlPlane({ db, logStore, archive, maxFlows: 100_000, allowShortIntervals: false });
-  await control.start();
-  const accounts = new AccountStore(db);
-  await accounts.start();
-  keyA = await accounts.createAccessKey(A);
-  keyB = await accounts.createAccessKey(B);
-  const app = createApi({ control, logStore, operator: newOperatorKey() });
-  mountAwsEndpoint(app, { control, logStore, accounts });
-  server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    s.once('error', reject);
-  });
-  const address = server.address();
-  endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  // The real server wiring, in this process; keys made through the native API with the operator key.
+  server = await startServer({ dataDir: join(dir, 'data'), port: 0, quiet: true }, false);
+  endpoint = server.url;
+  const native = new Client(server.url, server.operator);
+  const key = async (accountId: string): Promise<Key> => {
+    const { AccessKey } = await native.call<{ AccessKey: { AccountId: string; AccessKeyId: string; SecretAccessKey: string } }>('/v1/vpcflow/CreateAccessKey', { AccountId: accountId });
+    return { accountId: AccessKey.AccountId, accessKeyId: AccessKey.AccessKeyId, secretAccessKey: AccessKey.SecretAccessKey };
+  };
+  keyA = await key(A);
+  keyB = await key(B);
 });
 
 after(async () => {
-  if (server) {
-    await new Promise<void>((r) => {
-      server.close(() => r());
-      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-    });
-  }
-  await archive?.close();
-  await db?.stop();
+  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
