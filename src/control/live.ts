@@ -156,8 +156,9 @@ export class LiveNetwork {
     const previous = this.aggregation;
     this.aggregation = next;
     // The old windows close now (shorter than their interval) so nothing observed before the change is lost.
+    const cutAt = this.now() / 1000;
     previous?.observer.finish();
-    return previous ? this.enqueue(() => this.deliverClosed(previous, false)) : Promise.resolve();
+    return previous ? this.enqueue(() => this.deliverClosed(previous, false, cutAt)) : Promise.resolve();
   }
 
   private startTimer(): void {
@@ -253,15 +254,48 @@ export class LiveNetwork {
     return run;
   }
 
-  private async deliverClosed(agg: Aggregation, all: boolean): Promise<void> {
+  /**
+   * Delivers what `agg` closed. `cutAt`: the aggregation was finished early at that time (a rebuild
+   * or a stop), so its last window is partial: no NODATA for it, since the rest of that window
+   * belongs to the next aggregation (or the next run), which reports it.
+   */
+  private async deliverClosed(agg: Aggregation, all: boolean, cutAt?: number): Promise<void> {
     for (;;) {
-      const windows = agg.observer.drain(DELIVERY_BATCH);
+      const windows = agg.observer.drain(DELIVERY_BATCH).map((w) => this.withoutRepeatedNoData(agg, w, cutAt));
       if (!windows.length) break;
       await this.o.delivery.deliverWindows(windows, agg.interfaces, agg.coverage, this.pending);
       await this.o.delivery.flushArchive(this.pending, false);
     }
     if (all) await this.o.delivery.flushArchive(this.pending, true);
+    // Windows that ended before the longest interval (600 s) can no longer be reopened by a rebuild.
+    const horizon = this.now() / 1000 - 1200;
+    if (this.reported.size > 0 && ++this.deliveriesSincePrune >= 60) {
+      this.deliveriesSincePrune = 0;
+      for (const [key, end] of this.reported) if (end < horizon) this.reported.delete(key);
+    }
   }
+
+  private deliveriesSincePrune = 0;
+
+  /**
+   * A window's NODATA is said once per interface and only when nothing else was: a window split by a
+   * rebuild is reported by two aggregations, and only the one that saw it close knows it was silent.
+   */
+  private withoutRepeatedNoData(agg: Aggregation, w: ClosedWindow, cutAt: number | undefined): ClosedWindow {
+    const partial = cutAt !== undefined && w.windowEnd > cutAt;
+    const records = w.records.filter((r) => {
+      const key = `${agg.interfaces[r.interfaceIndex]?.interfaceId} ${w.intervalSec} ${w.windowStart}`;
+      if (r.record['log-status'] === 'NODATA') {
+        if (partial || this.reported.has(key)) return false;
+      }
+      this.reported.set(key, w.windowEnd);
+      return true;
+    });
+    return records.length === w.records.length ? w : { ...w, records };
+  }
+
+  /** Per interface, interval and window start: windows something was delivered for (see withoutRepeatedNoData). */
+  private readonly reported = new Map<string, number>();
 
   /** The `ip` argv that runs `argv` inside an instance's namespace (to be run by root on this host). */
   execArgs(instanceId: string, argv: readonly string[]): string[] {
@@ -283,8 +317,9 @@ export class LiveNetwork {
     await this.enqueue(() => this.readCounters());
     const agg = this.aggregation;
     this.aggregation = undefined;
+    const cutAt = this.now() / 1000;
     agg?.observer.finish();
-    await this.enqueue(() => (agg ? this.deliverClosed(agg, true) : this.o.delivery.flushArchive(this.pending, true)));
+    await this.enqueue(() => (agg ? this.deliverClosed(agg, true, cutAt) : this.o.delivery.flushArchive(this.pending, true)));
   }
 
   /** Stops observing, then removes every namespace of the data plane. */
