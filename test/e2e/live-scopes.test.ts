@@ -5,12 +5,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VpcflowServer } from '../helpers/cli.ts';
+import type { VpcflowServer } from '../helpers/cli.ts';
 import {
-  DEFAULT_FIELDS, ECHO_REQUEST_PY, killGroup, liveSkipReason, namespacesWithPrefix, pollGroups, queryRows, runIn, settledAfter, show,
-  spawnIn, waitForPort, type FlowLine,
+  DEFAULT_FIELDS, ECHO_REQUEST_PY, killGroup, liveSkipReason, pollGroups, queryRows, runIn, settledAfter, show, spawnIn, waitForPort, type FlowLine, startRealizing, stopRealizing,
 } from '../helpers/live.ts';
 import { randomTestPrefix } from '../../src/dataplane/index.ts';
 
@@ -85,12 +83,7 @@ describe('live flow-log scopes, traffic-type filters and protocols', { skip, tim
   const outcome = { udpReceived: '', echo4: -1, echo6: -1, echoA2: -1, http6: '', ssh: -1 };
 
   before(async () => {
-    server = new VpcflowServer(['--realize', '--short-intervals', '--dataplane-prefix', prefix]);
-    await server.start();
-    const file = join(server.dataDir, 'network.yaml');
-    writeFileSync(file, network);
-    const applied = await server.run(['apply', file]);
-    assert.equal(applied.code, 0, applied.stderr + server.output);
+    server = await startRealizing(prefix, network);
     const flowLogs: [string, string, string, string][] = [
       [G.vpc, 'VPC', ID.vpc, 'ALL'],
       [G.subnet, 'Subnet', ID.subnetA, 'ALL'],
@@ -136,14 +129,7 @@ describe('live flow-log scopes, traffic-type filters and protocols', { skip, tim
 
   after(async () => {
     for (const c of started) killGroup(c);
-    if (server) {
-      if (namespacesWithPrefix(prefix).length) {
-        const down = await server.run(['down']);
-        assert.equal(down.code, 0, down.stderr);
-      }
-      assert.deepEqual(namespacesWithPrefix(prefix), [], 'down removes every namespace of this run');
-      await server.stop();
-    }
+    if (server) await stopRealizing(server, prefix);
   });
 
   const records = (group: string) => read[group] ?? [];

@@ -8,11 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VpcflowServer } from '../helpers/cli.ts';
+import type { VpcflowServer } from '../helpers/cli.ts';
 import {
-  DEFAULT_FIELDS, ECHO_REQUEST_PY, ECHO_SERVER_PY, LinkCapture, SLOW_STREAM_PY, UDP_SINK_PY, UDP_STREAM_PY, countWithTshark, exited, killGroup, liveSkipReason,
-  logFormatOf, namespacesWithPrefix, pollGroups, queryRows, realizedInterface, settledAfter, show, spawnIn, runIn, totals,
-  waitForPort, type DirectionCount, type FlowLine,
+  DEFAULT_FIELDS, ECHO_REQUEST_PY, ECHO_SERVER_PY, LinkCapture, SLOW_STREAM_PY, UDP_SINK_PY, UDP_STREAM_PY, countWithTshark, exited, killGroup, liveSkipReason, logFormatOf, pollGroups, queryRows, realizedInterface, settledAfter, show, spawnIn, runIn, totals, waitForPort, type DirectionCount, type FlowLine, startRealizing, stopRealizing,
 } from '../helpers/live.ts';
 import { randomTestPrefix } from '../../src/dataplane/index.ts';
 
@@ -107,12 +105,7 @@ describe('live verdicts as flow-log records', { skip, timeout: 150_000 }, () => 
   const outcome = { http: '', ping: -1, db: -1, stream: -1, streamOutput: '', udpStream: -1, udpSent: '', udpReceived: '', afterChange: -1, changedAt: 0 };
 
   before(async () => {
-    server = new VpcflowServer(['--realize', '--short-intervals', '--dataplane-prefix', prefix]);
-    await server.start();
-    const file = join(server.dataDir, 'network.yaml');
-    writeFileSync(file, networkDocument(true));
-    const applied = await server.run(['apply', file]);
-    assert.equal(applied.code, 0, applied.stderr + server.output);
+    server = await startRealizing(prefix, networkDocument(true));
     for (const [group, format] of [[GROUP, undefined], [FLAGS_GROUP, logFormatOf(FLAGS_FIELDS)]] as const) {
       const fl = await server.run(['flow-logs', 'create', '--resource-type', 'VPC', '--resource-ids', ID.vpc, '--traffic-type', 'ALL',
         '--log-destination-type', 'cloud-watch-logs', '--log-group-name', group, '--max-aggregation-interval', String(INTERVAL),
@@ -166,6 +159,7 @@ describe('live verdicts as flow-log records', { skip, timeout: 150_000 }, () => 
     captured.client = { in: client.get(`${WEB}>${CLIENT}`) ?? none, out: client.get(`${CLIENT}>${WEB}`) ?? none };
 
     // 2c. The client's egress rule for 8080 goes away while the stream runs.
+    const file = join(server.dataDir, 'network.yaml');
     writeFileSync(file, networkDocument(false));
     const reapplied = await server.run(['apply', file]);
     assert.equal(reapplied.code, 0, reapplied.stderr + server.output);
@@ -194,14 +188,7 @@ describe('live verdicts as flow-log records', { skip, timeout: 150_000 }, () => 
   after(async () => {
     for (const c of captures) c.kill();
     for (const c of started) killGroup(c);
-    if (server) {
-      if (namespacesWithPrefix(prefix).length) {
-        const down = await server.run(['down']);
-        assert.equal(down.code, 0, down.stderr);
-      }
-      assert.deepEqual(namespacesWithPrefix(prefix), [], 'down removes every namespace of this run');
-      await server.stop();
-    }
+    if (server) await stopRealizing(server, prefix);
   });
 
   it('1. allowed HTTP between subnets: ACCEPT on both interfaces, packets and bytes as a capture on each veth counts them', () => {

@@ -4,12 +4,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VpcflowServer } from '../helpers/cli.ts';
+import type { VpcflowServer } from '../helpers/cli.ts';
 import {
-  DEFAULT_FIELDS, killGroup, liveSkipReason, namespacesWithPrefix, pollGroups, queryRows, settledAfter, show, startInInstance, vpcflowExec,
+  DEFAULT_FIELDS, killGroup, liveSkipReason, namespacesWithPrefix, pollGroups, queryRows, settledAfter, show, startInInstance, vpcflowExec, startRealizing, stopRealizing,
 } from '../helpers/live.ts';
 import { randomTestPrefix } from '../../src/dataplane/index.ts';
 
@@ -50,20 +49,13 @@ vpcs:
 
 after(async () => {
   for (const c of started) killGroup(c);
-  if (server) {
-    // Whatever happened above: no namespace of this run may outlive it.
-    if (namespacesWithPrefix(prefix).length) await server.run(['down']);
-    await server.stop();
-  }
+  // Whatever happened above: no namespace of this run may outlive it.
+  if (server) await stopRealizing(server, prefix);
 });
 
 test('serve --realize: real traffic becomes ACCEPT and REJECT records in the log store; down removes the namespaces', { skip, timeout: 120_000 }, async () => {
-  server = new VpcflowServer(['--realize', '--short-intervals', '--dataplane-prefix', prefix]);
-  await server.start();
-  const file = join(server.dataDir, 'network.yaml');
-  writeFileSync(file, network);
-  const applied = await server.run(['apply', file]);
-  assert.equal(applied.code, 0, applied.stderr + server.output);
+  const s = await startRealizing(prefix, network);
+  server = s;
   assert.ok(namespacesWithPrefix(prefix).length >= 3, `expected VPC and instance namespaces with prefix ${prefix}: ${namespacesWithPrefix(prefix).join(' ')}`);
 
   const fl = await server.run(['flow-logs', 'create', '--resource-type', 'VPC', '--resource-ids', ID.vpc, '--traffic-type', 'ALL',

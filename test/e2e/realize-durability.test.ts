@@ -6,12 +6,14 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VpcflowServer } from '../helpers/cli.ts';
-import { liveSkipReason, namespacesWithPrefix, vpcflowExec } from '../helpers/live.ts';
+import type { VpcflowServer } from '../helpers/cli.ts';
+import {
+  liveSkipReason, namespacesWithPrefix, vpcflowExec, startRealizing, stopRealizing,
+} from '../helpers/live.ts';
 import { randomTestPrefix } from '../../src/dataplane/index.ts';
 
 const skip = liveSkipReason(['ip', 'nft', 'tcpdump', 'setpriv', 'python3', 'ping']);
@@ -103,19 +105,11 @@ async function exec(s: VpcflowServer, instance: string, argv: string[]): Promise
 }
 
 after(async () => {
-  if (server) {
-    if (namespaces().length) await server.run(['down']);
-    await server.stop();
-  }
+  if (server) await stopRealizing(server, prefix);
 });
 
 test('lost NFLOG observations become SKIPDATA; SIGKILL then restart: no stale reader, nothing duplicated, delivered records kept exactly once', { skip, timeout: 180_000 }, async () => {
-  server = new VpcflowServer(['--realize', '--short-intervals', '--dataplane-prefix', prefix]);
-  await server.start();
-  const file = join(server.dataDir, 'network.yaml');
-  writeFileSync(file, network);
-  const applied = await server.run(['apply', file]);
-  assert.equal(applied.code, 0, applied.stderr + server.output);
+  server = await startRealizing(prefix, network);
   const fl = await server.run(['flow-logs', 'create', '--resource-type', 'VPC', '--resource-ids', ID.vpc, '--traffic-type', 'ALL',
     '--log-destination-type', 'cloud-watch-logs', '--log-group-name', GROUP, '--max-aggregation-interval', '5']);
   assert.equal(fl.code, 0, fl.stderr);
@@ -168,9 +162,8 @@ test('lost NFLOG observations become SKIPDATA; SIGKILL then restart: no stale re
   assert.deepEqual(kernelObjects(), before, 'a killed server leaves the kernel as it was');
 
   // 4. Restart on the same data: the network is adopted, not rebuilt or duplicated.
-  const restarted = new VpcflowServer(['--realize', '--short-intervals', '--dataplane-prefix', prefix], server.dataDir);
+  const restarted = await startRealizing(prefix, undefined, server.dataDir);
   server = restarted;
-  await restarted.start();
   await until('the restarted server to realize the network', async () => (childrenNamed(restarted.pid!, 'tcpdump').length === 1 ? true : undefined));
   assert.deepEqual(kernelObjects(), before, 'restart adopts the namespaces, links and tables by recorded ids');
 

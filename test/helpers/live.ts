@@ -5,7 +5,9 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readState, type DataplaneState, type RecordedInterface } from '../../src/dataplane/index.ts';
-import { BIN, type VpcflowServer } from './cli.ts';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { BIN, VpcflowServer } from './cli.ts';
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -26,6 +28,32 @@ export function liveSkipReason(tools: readonly string[]): string | false {
   if (!isRoot) return 'needs root (network namespaces, nftables, NFLOG): run as root to exercise the live path';
   const missing = missingTools(tools);
   return missing.length ? `needs ${missing.join(', ')} on PATH` : false;
+}
+
+/**
+ * A `serve --realize --short-intervals` server whose namespaces carry this run's prefix, with
+ * `network` applied when given; `dataDir` reuses an earlier server's data (a restart).
+ */
+export async function startRealizing(prefix: string, network?: string, dataDir?: string): Promise<VpcflowServer> {
+  const server = new VpcflowServer(['--realize', '--short-intervals', '--dataplane-prefix', prefix], dataDir);
+  await server.start();
+  if (network !== undefined) {
+    const file = join(server.dataDir, 'network.yaml');
+    writeFileSync(file, network);
+    const applied = await server.run(['apply', file]);
+    assert.equal(applied.code, 0, applied.stderr + server.output);
+  }
+  return server;
+}
+
+/** Whatever a test did: `down` removes every namespace of this run (checked), then the server stops. */
+export async function stopRealizing(server: VpcflowServer, prefix: string): Promise<void> {
+  if (namespacesWithPrefix(prefix).length) {
+    const down = await server.run(['down']);
+    assert.equal(down.code, 0, down.stderr);
+  }
+  assert.deepEqual(namespacesWithPrefix(prefix), [], 'down removes every namespace of this run');
+  await server.stop();
 }
 
 /** Namespaces of this test run (every name the data plane gives starts with `<prefix>-`). */
