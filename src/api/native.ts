@@ -95,13 +95,20 @@ export function createApi(deps: ApiDeps): Hono {
     const b = await json(c);
     if (typeof b.Document !== 'string') throw coded('MissingParameter', 'The request must contain the parameter Document (the network document text)');
     const caller = callerOf(c);
-    return c.json(await control.apply(b.Document, typeof b.SourceName === 'string' ? b.SourceName : 'document', caller.kind === 'account' ? caller.accountId : undefined));
+    for (const flag of ['Prune', 'DryRun'] as const) {
+      if (b[flag] !== undefined && typeof b[flag] !== 'boolean') throw coded('InvalidParameterValue', `${flag} must be true or false`);
+    }
+    return c.json(await control.apply(b.Document, typeof b.SourceName === 'string' ? b.SourceName : 'document', {
+      ...(caller.kind === 'account' ? { asAccount: caller.accountId } : {}), prune: b.Prune === true, dryRun: b.DryRun === true,
+    }));
   });
   app.post('/v1/vpcflow/DescribeNetwork', async (c) => c.json(await control.describeNetwork(account(c, await json(c)))));
   app.post('/v1/vpcflow/Ingest', async (c) => {
     const body = c.req.raw.body;
     if (!body) throw coded('MissingParameter', 'the request body must be the capture file');
-    return c.json(await control.ingest(body, { name: c.req.query('name') ?? 'upload', account: account(c) }));
+    const force = c.req.query('force');
+    if (force !== undefined && force !== 'true' && force !== 'false') throw coded('InvalidParameterValue', 'force must be true or false');
+    return c.json(await control.ingest(body, { name: c.req.query('name') ?? 'upload', account: account(c), force: force === 'true' }));
   });
   app.post('/v1/vpcflow/ExecArgs', async (c) => {
     operatorOnly(c, 'running a command in an instance');

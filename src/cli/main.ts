@@ -77,19 +77,27 @@ and accounts create need the operator key.`)
       });
     });
 
-  clientOptions(program.command('apply').argument('<file>', 'network document (YAML or JSON)'))
-    .description('create or update the declared network (account, VPCs, subnets, instances, interfaces, groups, ACLs); prints what changed')
-    .action(async (file: string, o: ClientOpts) => {
+  clientOptions(program.command('apply').argument('<file>', 'network document (YAML or JSON); docs/network-document.md describes it'))
+    .description('make the declared network match the document (account, VPCs, subnets, instances, interfaces, security groups, network ACLs): '
+      + 'creates what is new, updates what changed, and prints the plan (+ create, ~ update, - delete). Resources the document does not mention '
+      + '(made by an earlier document or the aws CLI) are deleted only with --prune, and with them the flow logs attached to them; with '
+      + '`serve --realize` the kernel is changed first, and a change that fails anywhere leaves everything as it was')
+    .option('--prune', 'delete resources the document does not mention (and their flow logs)', false)
+    .option('--dry-run', 'validate and print the plan; change nothing', false)
+    .action(async (file: string, o: ClientOpts & { prune: boolean; dryRun: boolean }) => {
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
       } catch (e) {
         throw new CliError(`cannot read ${file}: ${(e as Error).message}`, EXIT.usage);
       }
-      const res = await new Client(o.endpoint).call<{ Changes: { Action: string; ResourceType: string; ResourceId: string; Detail?: string }[] }>('/v1/vpcflow/Apply', { Document: text, SourceName: basename(file) });
-      if (o.output === 'json') printObject(res, 'json');
-      else if (!res.Changes.length) process.stdout.write('no changes\n');
+      const res = await new Client(o.endpoint).call<{ Changes: { Action: string; ResourceType: string; ResourceId: string; Detail?: string }[]; DeletedFlowLogs?: string[]; DryRun?: boolean }>(
+        '/v1/vpcflow/Apply', { Document: text, SourceName: basename(file), Prune: o.prune, DryRun: o.dryRun });
+      if (o.output === 'json') return printObject(res, 'json');
+      if (res.DryRun) process.stdout.write('dry run: nothing was changed; the plan is\n');
+      if (!res.Changes.length) process.stdout.write('no changes\n');
       else for (const c of res.Changes) process.stdout.write(`${{ create: '+', update: '~', delete: '-' }[c.Action] ?? '?'} ${c.ResourceType} ${c.ResourceId}${c.Detail ? ` (${c.Detail})` : ''}\n`);
+      for (const id of res.DeletedFlowLogs ?? []) process.stdout.write(`- flow-log ${id} (${res.DryRun ? 'would be deleted' : 'deleted'} with the resource it was attached to)\n`);
     });
 
   clientOptions(program.command('network'))
@@ -146,7 +154,8 @@ and accounts create need the operator key.`)
   clientOptions(program.command('ingest').argument('<files...>', 'pcap or pcapng captures'))
     .description('aggregate captured packets on the declared network\'s interfaces and deliver the records to every covering flow log; returns once every window is delivered')
     .option('--account <id>', 'account whose network the capture belongs to (default: the only one)')
-    .action(async (files: string[], o: ClientOpts & { account?: string }) => {
+    .option('--force', 'ingest a capture again although its content was ingested before (duplicates its records)', false)
+    .action(async (files: string[], o: ClientOpts & { account?: string; force: boolean }) => {
       const client = new Client(o.endpoint);
       const results: unknown[] = [];
       let failed = false;
@@ -158,12 +167,13 @@ and accounts create need the operator key.`)
           throw new CliError(`cannot read ${file}: ${(e as Error).message}`, EXIT.usage);
         }
         const bar = new ProgressBar(basename(file), size);
-        const q = new URLSearchParams({ name: basename(file), ...(o.account ? { account: o.account } : {}) });
+        const q = new URLSearchParams({ name: basename(file), ...(o.account ? { account: o.account } : {}), ...(o.force ? { force: 'true' } : {}) });
         const res = await client.upload<Record<string, unknown>>(`/v1/vpcflow/Ingest?${q}`, createReadStream(file), size, (n) => bar.update(n));
         bar.done(`${file}: ${res.Packets} packets, ${res.Records} records delivered${Number(res.Problems) ? `, ${res.Problems} bad packets` : ''}`);
         for (const p of (res.ProblemSamples as { Offset: number; Packet: number; Reason: string }[] | undefined) ?? []) {
           process.stderr.write(`  ${file}: packet ${p.Packet} at byte ${p.Offset}: ${p.Reason}\n`);
         }
+        for (const w of (res.Warnings as string[] | undefined) ?? []) process.stderr.write(`  warning: ${w}\n`);
         for (const d of (res.DeliveryErrors as { FlowLogId: string; Message: string }[] | undefined) ?? []) {
           process.stderr.write(`  delivery to ${d.FlowLogId} failed: ${d.Message}\n`);
           failed = true;

@@ -1,14 +1,15 @@
 // The control plane: the declared networks and flow logs of each account (kept in the store and
-// in memory), ingest of captures through decode → aggregate → route → deliver, and SQL queries.
+// in memory), every change to them as one validated, realized and persisted unit, ingest of captures
+// through decode → aggregate → deliver, and SQL queries.
 
+import { createHash } from 'node:crypto';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { Database } from '../store/index.ts';
-import { appendRecords, type StoredRecord } from '../store/index.ts';
 import type { LogStore } from '../destinations/logstore/index.ts';
-import { ArchiveDeliveryError, type ArchiveWriter } from '../destinations/archive/index.ts';
-import { FlowObserver, type ClosedWindow, type MonitoredInterface } from '../flows/index.ts';
-import { routeWindow, FILE_PERIOD_SEC, type ArchiveDelivery, type Delivery, type FlowLogTarget } from '../flowlogs/index.ts';
-import { CaptureStreamDecoder, CaptureFormatError, UnsupportedLinkTypeError } from '../capture/index.ts';
+import type { ArchiveWriter } from '../destinations/archive/index.ts';
+import { FlowObserver } from '../flows/index.ts';
+import { DeliveryStage, metricFilterConsumer, type IngestSession } from '../delivery/index.ts';
+import { CaptureFormatError, CaptureStreamDecoder, UnsupportedLinkTypeError } from '../capture/index.ts';
 import { VpcflowError, errorMessage } from '../platform/errors.ts';
 import { Mutex } from '../platform/mutex.ts';
 import {
@@ -17,6 +18,7 @@ import {
 } from '../model/index.ts';
 import { describeFlowLogItem, monitoringPlan, unloggedAddresses } from './mapping.ts';
 import { LiveNetwork } from './live.ts';
+import { ControlStateStore, type StateTransaction } from './state-store.ts';
 
 export interface ControlPlaneOptions {
   db: Database;
@@ -28,7 +30,14 @@ export interface ControlPlaneOptions {
   log?: (line: string) => void;
   /** Realize the declared network on this host and log its real traffic (`serve --realize`; needs root). */
   realize?: { dataDir: string; prefix?: string };
+  /**
+   * Called at each step of a network change ('realize', 'persist', 'rollback'); a throw there is a
+   * failure of that step. Tests use it to show that a failure at any step changes nothing.
+   */
+  faultAt?: (step: MutationStep) => void;
 }
+
+export type MutationStep = 'realize' | 'persist';
 
 export interface IngestResult {
   Name: string;
@@ -42,6 +51,9 @@ export interface IngestResult {
   ProblemSamples: { Offset: number; Packet: number; Reason: string }[];
   SkippedByReason: Record<string, number>;
   DeliveryErrors: { FlowLogId: string; Message: string }[];
+  /** sha256 of the uploaded bytes: the same content is ingested once per account (unless forced). */
+  Sha256: string;
+  Warnings: string[];
 }
 
 /** What an EC2 network action wants changed (see ControlPlane.mutateNetwork). */
@@ -58,6 +70,17 @@ export interface NetworkMutationResult<R> {
   /** The account's network after the mutation (undefined when it has none). */
   readonly model: NetworkModel | undefined;
   readonly changes: readonly Change[];
+  /** Flow logs deleted because the resource they were attached to was deleted. */
+  readonly deletedFlowLogs: readonly string[];
+}
+
+export interface ApplyOptions {
+  /** The caller may only change this account's network (an account key's request). */
+  readonly asAccount?: string;
+  /** Delete resources the document does not mention (otherwise such an apply is refused). */
+  readonly prune?: boolean;
+  /** Plan only: validate and say what would change, change nothing. */
+  readonly dryRun?: boolean;
 }
 
 export class ControlPlane {
@@ -65,43 +88,42 @@ export class ControlPlane {
   private readonly flowLogs = new Map<string, FlowLog>();
   private readonly now: () => number;
   private readonly live: LiveNetwork | undefined;
-  /** The live path's archive records waiting for their file period, mirrored in archive_pending. */
-  private readonly livePending = newPendingArchive(true);
+  readonly delivery: DeliveryStage;
+  private readonly state: ControlStateStore;
   /** One network change at a time: each plans against the model the previous one left. */
   private readonly networkMutex = new Mutex();
 
   constructor(private readonly o: ControlPlaneOptions) {
     this.now = o.now ?? Date.now;
+    this.state = new ControlStateStore(o.db);
+    this.delivery = new DeliveryStage({
+      db: o.db, logStore: o.logStore, archive: o.archive, now: this.now, ...(o.log ? { log: o.log } : {}),
+      onArchiveOutcome: (r) => this.markDelivery(r.flowLogId, r.error === null ? null : 'Access error'),
+    });
+    this.delivery.registerLogEventConsumer(metricFilterConsumer(o.logStore.metricFilters));
     this.live = o.realize
       ? new LiveNetwork({
         dataDir: o.realize.dataDir, ...(o.realize.prefix !== undefined ? { prefix: o.realize.prefix } : {}), maxFlows: o.maxFlows, now: this.now, log: o.log,
-        delivery: { deliverWindows: (w, i, c, p) => this.deliverWindows(w, i, c, p), flushArchive: (p, all) => this.flushArchive(p, all), newPending: () => this.livePending },
+        delivery: this.delivery,
       })
       : undefined;
   }
 
   async start(): Promise<void> {
-    for (const r of await this.o.db.all('SELECT account_id, model FROM networks')) {
-      this.networks.set(String(r.account_id), JSON.parse(String(r.model)) as NetworkModel);
-    }
-    for (const r of await this.o.db.all('SELECT body FROM flow_logs')) {
-      const fl = JSON.parse(String(r.body)) as FlowLog;
-      this.flowLogs.set(fl.flowLogId, fl);
-    }
-    // Archive records an earlier run delivered from closed windows but had not written yet.
-    for (const r of await this.o.db.all('SELECT flow_log_id, file_time, target, records FROM archive_pending ORDER BY added_at')) {
-      const key = `${String(r.flow_log_id)} ${Number(r.file_time)}`;
-      const records = JSON.parse(String(r.records)) as ArchiveDelivery['records'];
-      const held = this.livePending.get(key);
-      if (held) held.records.push(...records);
-      else this.livePending.set(key, { kind: 's3', target: JSON.parse(String(r.target)) as FlowLogTarget, fileTime: Number(r.file_time), records });
-    }
-    if (this.livePending.size) this.o.log?.(`archive: ${this.livePending.size} pending file(s) from the previous run will be written when their period completes`);
+    const loaded = await this.state.load();
+    for (const m of loaded.networks) this.networks.set(m.account, m);
+    for (const fl of loaded.flowLogs) this.flowLogs.set(fl.flowLogId, fl);
+    await this.delivery.start();
     if (this.live) {
-      // Adopt what an earlier run realized: one account per host (see LiveNetwork).
-      const models = [...this.networks.values()];
-      if (models.length === 1) await this.live.realize(models[0]!, this.flowLogsOf(models[0]!.account));
-      else if (models.length > 1) this.o.log?.(`--realize: ${models.length} accounts have networks; the next \`vpcflow apply\` chooses the one realized`);
+      // Adopt what an earlier run realized: the recorded owner, else the only account with a network.
+      const owner = loaded.realizedAccount ?? (this.networks.size === 1 ? [...this.networks.keys()][0] : undefined);
+      const model = owner !== undefined ? this.networks.get(owner) : undefined;
+      if (model) {
+        await this.live.realize(model, this.flowLogsOf(model.account));
+        if (loaded.realizedAccount === undefined) await this.state.setRealizedAccount(model.account);
+      } else if (this.networks.size > 1) {
+        this.o.log?.(`--realize: ${this.networks.size} accounts have networks and none is realized yet; the next \`vpcflow apply\` chooses the one realized`);
+      }
     }
   }
 
@@ -118,35 +140,37 @@ export class ControlPlane {
     throw new VpcflowError('InvalidParameterValue', `several accounts have networks (${[...this.networks.keys()].join(', ')}): name one with --account`);
   }
 
-  /** `asAccount`: the caller may only change this account's network (an account key's request). */
-  async apply(text: string, sourceName: string, asAccount?: string) {
+  async apply(text: string, sourceName: string, opts: ApplyOptions = {}) {
     let doc: unknown;
     try {
       doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
     } catch (e) {
       const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-      throw new VpcflowError('InvalidDocument', `${sourceName}: not valid YAML or JSON${where}: ${errorMessage(e).split('\n')[0]}`);
+      throw new VpcflowError('InvalidDocument', `${sourceName}: not valid YAML or JSON${where}: ${yamlReason(e)}`);
     }
     return this.networkMutex.run(async () => {
       const account = accountOfDocument(doc);
-      if (asAccount !== undefined && account !== asAccount) {
-        throw new VpcflowError('AccessDenied', `this access key belongs to account ${asAccount}; the document declares account ${account ?? '(none)'}`, 403);
+      if (opts.asAccount !== undefined && account !== opts.asAccount) {
+        throw new VpcflowError('AccessDenied', `this access key belongs to account ${opts.asAccount}; the document declares account ${account ?? '(none)'}`, 403);
       }
       const current = account ? this.networks.get(account) : undefined;
       const { model, changes } = planApply(current, doc);
-      if (changes.length > 0) {
-        await this.o.db.transaction(async (tx) => {
-          await tx.run('INSERT OR REPLACE INTO networks VALUES ($1, $2, $3)', [model.account, JSON.stringify(model), BigInt(this.now())]);
-        });
-        this.networks.set(model.account, model);
+      const deletions = changes.filter((c) => c.action === 'delete');
+      if (deletions.length > 0 && !opts.prune && !opts.dryRun) {
+        throw new VpcflowError('PruneRequired',
+          `${sourceName} does not mention ${deletions.length} existing resource(s) of account ${model.account}: ${deletions.slice(0, 10).map((c) => c.resourceId).join(', ')}${deletions.length > 10 ? ', …' : ''}; `
+          + 'add them to the document, or pass --prune to delete them (see the plan with --dry-run); nothing was changed');
       }
-      // Also with no change: a re-apply repairs what the kernel lost (reconcile is idempotent).
-      const realized = this.live ? await this.live.realize(model, this.flowLogsOf(model.account)) : undefined;
-      return {
+      const orphaned = this.flowLogsOrphanedBy(model);
+      const planned = {
         Account: model.account,
         Changes: changes.map((c) => ({ Action: c.action, ResourceType: c.resourceType, ResourceId: c.resourceId, ...(c.detail ? { Detail: c.detail } : {}) })),
-        ...(realized ? { Dataplane: { Actions: realized.actions } } : {}),
+        ...(orphaned.length ? { DeletedFlowLogs: orphaned.map((f) => f.flowLogId) } : {}),
       };
+      if (opts.dryRun) return { ...planned, DryRun: true };
+      this.refuseForeignRealize(model.account);
+      const realized = await this.commitNetwork(model.account, current, model, changes.length > 0, { deleteFlowLogs: orphaned });
+      return { ...planned, ...(realized ? { Dataplane: { Actions: realized.actions } } : {}) };
     });
   }
 
@@ -154,8 +178,8 @@ export class ControlPlane {
    * Changes an account's network the way `apply` does: `mutate` gets the current model (undefined
    * before the account's first VPC) and the account's flow logs, and returns the whole document the
    * network becomes. The document is planned against the current model (validated exactly as
-   * `vpcflow apply` validates), persisted, and realized on this host when the server realizes
-   * networks. Anything `mutate` or planning throws refuses the request with nothing changed.
+   * `vpcflow apply` validates), realized on this host when the server realizes networks, and
+   * persisted, as one unit: a refusal or failure at any step leaves everything as it was.
    */
   async mutateNetwork<R>(account: string, mutate: (current: NetworkModel | undefined, flowLogs: readonly FlowLog[]) => NetworkMutation<R>): Promise<NetworkMutationResult<R>> {
     return this.networkMutex.run(async () => {
@@ -170,19 +194,90 @@ export class ControlPlane {
         changes = plan.changes;
       }
       const retagged = (m.flowLogs ?? []).filter((f) => f.accountId === account && this.flowLogs.has(f.flowLogId));
-      if (changes.length > 0 || retagged.length > 0) {
-        await this.o.db.transaction(async (tx) => {
-          if (model && changes.length > 0) await tx.run('INSERT OR REPLACE INTO networks VALUES ($1, $2, $3)', [model.account, JSON.stringify(model), BigInt(this.now())]);
-          for (const fl of retagged) await tx.run('UPDATE flow_logs SET body = $2 WHERE flow_log_id = $1', [fl.flowLogId, JSON.stringify(fl)]);
+      const orphaned = model ? this.flowLogsOrphanedBy(model) : [];
+      if (model && m.doc !== undefined) {
+        this.refuseForeignRealize(account);
+        await this.commitNetwork(account, current, model, changes.length > 0, { updateFlowLogs: retagged, deleteFlowLogs: orphaned });
+      } else if (retagged.length > 0) {
+        await this.state.transaction(async (tx) => {
+          for (const fl of retagged) await tx.updateFlowLog(fl);
         });
-        if (model && changes.length > 0) this.networks.set(model.account, model);
         for (const fl of retagged) this.flowLogs.set(fl.flowLogId, fl);
+        await this.flowLogsChanged(account);
       }
-      // As apply() does: realize the planned model, also when nothing changed.
-      if (m.doc !== undefined && model && this.live) await this.live.realize(model, this.flowLogsOf(model.account));
-      else if (retagged.length > 0) await this.flowLogsChanged(account);
-      return { result: m.result, model, changes };
+      return { result: m.result, model, changes, deletedFlowLogs: orphaned.map((f) => f.flowLogId) };
     });
+  }
+
+  /**
+   * This host realizes one account's network; another account's change is refused before anything
+   * happens, without naming the account whose network is realized.
+   */
+  private refuseForeignRealize(account: string): void {
+    const owner = this.live?.realizedAccount;
+    if (owner !== undefined && owner !== account) {
+      throw new VpcflowError('UnsupportedOperation', 'this host already realizes the network of another account (`serve --realize` realizes one account per host); nothing was changed');
+    }
+  }
+
+  /** Flow logs whose VPC, subnet or interface does not exist in `model` (deleted with their resource, as AWS does). */
+  private flowLogsOrphanedBy(model: NetworkModel): FlowLog[] {
+    const idx = new NetworkIndex(model);
+    return this.flowLogsOf(model.account).filter((f) => !idx.resourceExists(f.resourceType, f.resourceId));
+  }
+
+  /**
+   * One network change as a unit: realize `next` (when realizing), then persist it with its flow log
+   * changes in one transaction. A failure at either step puts the kernel back to `previous` and
+   * leaves the store and memory untouched.
+   */
+  private async commitNetwork(
+    account: string, previous: NetworkModel | undefined, next: NetworkModel, modelChanged: boolean,
+    flowLogChanges: { updateFlowLogs?: readonly FlowLog[]; deleteFlowLogs?: readonly FlowLog[] },
+  ) {
+    const deleted = new Set((flowLogChanges.deleteFlowLogs ?? []).map((f) => f.flowLogId));
+    const updated = (flowLogChanges.updateFlowLogs ?? []).filter((f) => !deleted.has(f.flowLogId));
+    const nextFlowLogs = this.flowLogsOf(account).filter((f) => !deleted.has(f.flowLogId)).map((f) => updated.find((u) => u.flowLogId === f.flowLogId) ?? f);
+    const wasRealized = this.live?.realizedAccount === account;
+    let realized;
+    if (this.live) {
+      try {
+        this.o.faultAt?.('realize');
+        // Also with no change: a re-apply repairs what the kernel lost (reconcile is idempotent).
+        realized = await this.live.realize(next, nextFlowLogs);
+      } catch (e) {
+        await this.restoreKernel(account, previous, wasRealized);
+        throw e;
+      }
+    }
+    try {
+      await this.state.transaction(async (tx: StateTransaction) => {
+        this.o.faultAt?.('persist');
+        if (modelChanged) await tx.putNetwork(next, this.now());
+        for (const fl of updated) await tx.updateFlowLog(fl);
+        for (const id of deleted) await tx.deleteFlowLog(id);
+      });
+      if (this.live && !wasRealized) await this.state.setRealizedAccount(account);
+    } catch (e) {
+      if (this.live) await this.restoreKernel(account, previous, wasRealized);
+      throw e;
+    }
+    this.networks.set(account, next);
+    for (const fl of updated) this.flowLogs.set(fl.flowLogId, fl);
+    for (const id of deleted) this.flowLogs.delete(id);
+    for (const id of deleted) this.o.log?.(`flow log ${id} deleted with the resource it was attached to`);
+    return realized;
+  }
+
+  /** After a failed change: the kernel back to the stored network (or nothing, if none was realized). */
+  private async restoreKernel(account: string, previous: NetworkModel | undefined, wasRealized: boolean): Promise<void> {
+    if (!this.live) return;
+    try {
+      if (wasRealized && previous) await this.live.realize(previous, this.flowLogsOf(account));
+      else if (this.live.realizedAccount === account) await this.live.down();
+    } catch (e) {
+      this.o.log?.(`restoring the realized network of account ${account} after a failed change failed too: ${errorMessage(e)} (re-apply to repair)`);
+    }
   }
 
   /** The account's network (undefined before its first VPC or apply) and its flow logs, for Describe* actions. */
@@ -197,8 +292,12 @@ export class ControlPlane {
 
   /** Stops observing and removes every namespace of the realized network; declarations and records stay. */
   async down() {
-    const r = await this.requireLive().down();
-    return { Removed: r.removed, Busy: r.busy.map((b) => ({ Namespace: b.namespace, Pids: b.pids })) };
+    const live = this.requireLive();
+    return this.networkMutex.run(async () => {
+      const r = await live.down();
+      await this.state.setRealizedAccount(undefined);
+      return { Removed: r.removed, Busy: r.busy.map((b) => ({ Namespace: b.namespace, Pids: b.pids })) };
+    });
   }
 
   /** How many times the live path found observations lost (each made SKIPDATA records); 0 when not realizing. */
@@ -243,14 +342,12 @@ export class ControlPlane {
       allowShortIntervals: this.o.allowShortIntervals,
     });
     if (result.valid.length) {
-      await this.o.db.transaction(async (tx) => {
-        for (const fl of result.valid) {
-          await tx.run('INSERT INTO flow_logs VALUES ($1, $2, $3, $4)', [fl.flowLogId, fl.accountId, JSON.stringify(fl), BigInt(fl.creationTime)]);
-        }
+      await this.state.transaction(async (tx) => {
+        for (const fl of result.valid) await tx.insertFlowLog(fl);
       });
       for (const fl of result.valid) this.flowLogs.set(fl.flowLogId, fl);
+      await this.flowLogsChanged(acct);
     }
-    if (result.valid.length) await this.flowLogsChanged(acct);
     return {
       ...(typeof request.ClientToken === 'string' ? { ClientToken: request.ClientToken } : {}),
       FlowLogIds: [...result.replayed, ...result.valid].map((f) => f.flowLogId),
@@ -259,7 +356,8 @@ export class ControlPlane {
   }
 
   async describeFlowLogs(account: string | undefined, request: Record<string, unknown>) {
-    const acct = await this.accountFor(account);
+    // As AWS: an account without a network (or any flow log) has an empty list, not an error.
+    const acct = account ?? (this.networks.size === 0 ? undefined : await this.accountFor(undefined));
     const ids = Array.isArray(request.FlowLogIds) ? (request.FlowLogIds as string[]) : [];
     const filters = Array.isArray(request.Filter) ? (request.Filter as { Name: string; Values: string[] }[]) : [];
     const max = request.MaxResults === undefined || request.MaxResults === null ? undefined : Number(request.MaxResults);
@@ -267,7 +365,7 @@ export class ControlPlane {
       throw new VpcflowError('InvalidParameterValue', `Value ( ${request.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 1 and 1000.`);
     }
     checkDescribeFilters(filters);
-    let list = this.flowLogsOf(acct)
+    let list = (acct === undefined ? [] : this.flowLogsOf(acct))
       .filter((f) => ids.length === 0 || ids.includes(f.flowLogId))
       .filter((f) => matchesDescribeFilters(f, filters))
       .sort((a, b) => a.creationTime - b.creationTime || a.flowLogId.localeCompare(b.flowLogId));
@@ -282,12 +380,12 @@ export class ControlPlane {
     const acct = await this.accountFor(account);
     const { toDelete, unsuccessful } = validateDeleteFlowLogs(request, this.flowLogsOf(acct));
     if (toDelete.length) {
-      await this.o.db.transaction(async (tx) => {
-        for (const id of toDelete) await tx.run('DELETE FROM flow_logs WHERE flow_log_id = $1', [id]);
+      await this.state.transaction(async (tx) => {
+        for (const id of toDelete) await tx.deleteFlowLog(id);
       });
       for (const id of toDelete) this.flowLogs.delete(id);
+      await this.flowLogsChanged(acct);
     }
-    if (toDelete.length) await this.flowLogsChanged(acct);
     return { Unsuccessful: unsuccessful.map((u) => ({ Error: { Code: u.code, Message: u.message }, ResourceId: u.resourceId })) };
   }
 
@@ -298,141 +396,71 @@ export class ControlPlane {
 
   /**
    * Decodes a capture stream, aggregates it on the account's monitored interfaces and delivers every
-   * window to every covering flow log. Resolves after the last window of the file is delivered.
+   * window to every covering flow log, whole or not at all: deliveries are staged while the capture
+   * streams in and published in one transaction at its end. Content already ingested for the account
+   * is refused (AlreadyIngestedError) unless `force`.
    */
-  async ingest(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, opts: { name: string; account?: string }): Promise<IngestResult> {
+  async ingest(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, opts: { name: string; account?: string; force?: boolean }): Promise<IngestResult> {
     const acct = await this.accountFor(opts.account);
     const idx = this.index(acct);
-    const { interfaces, coverage, intervals } = monitoringPlan(idx, this.flowLogsOf(acct));
+    const plan = monitoringPlan(idx, this.flowLogsOf(acct));
     const observer = new FlowObserver({
-      interfaces,
-      intervals,
+      interfaces: plan.interfaces,
+      intervals: plan.intervals,
       maxFlows: this.o.maxFlows,
       unloggedAddresses: unloggedAddresses(idx),
     });
     const result: IngestResult = {
       Name: opts.name, Account: acct, Bytes: 0, Packets: 0, Attributed: 0, Windows: 0, Records: 0, Problems: 0,
-      ProblemSamples: [], SkippedByReason: {}, DeliveryErrors: [],
+      ProblemSamples: [], SkippedByReason: {}, DeliveryErrors: [], Sha256: '', Warnings: [],
     };
     const decoder = new CaptureStreamDecoder((p) => observer.observe(p), { source: opts.name });
-    const pending = newPendingArchive();
-    const deliverClosed = async () => {
+    const digest = createHash('sha256');
+    const session: IngestSession = this.delivery.beginIngest();
+    const stageClosed = async () => {
       for (;;) {
         // Parts of at most DELIVERY_BATCH flow records: a huge window never sits in memory whole.
         const windows = observer.drain(DELIVERY_BATCH);
         if (!windows.length) return;
-        await this.deliverWindows(windows, interfaces, coverage, pending, result);
-        await this.flushArchive(pending, false, result);
+        await session.stageWindows(windows, plan);
       }
     };
-    let stats;
     try {
-      for await (const chunk of body as AsyncIterable<Uint8Array>) {
-        result.Bytes += chunk.length;
-        decoder.push(chunk);
-        await deliverClosed();
+      let stats;
+      try {
+        for await (const chunk of body as AsyncIterable<Uint8Array>) {
+          result.Bytes += chunk.length;
+          digest.update(chunk);
+          decoder.push(chunk);
+          await stageClosed();
+        }
+        stats = decoder.end();
+      } catch (e) {
+        // A file we cannot read at all is the client's problem; nothing of it is delivered.
+        if (e instanceof CaptureFormatError || e instanceof UnsupportedLinkTypeError) throw new VpcflowError('InvalidCapture', e.message);
+        throw e;
       }
-      stats = decoder.end();
+      observer.finish();
+      await stageClosed();
+      result.Packets = stats.packetsRead;
+      result.Attributed = observer.stats.attributed;
+      result.Problems = stats.problemCount;
+      result.ProblemSamples = stats.problems.slice(0, 20).map((p) => ({ Offset: p.fileOffset, Packet: p.packetIndex, Reason: p.reason }));
+      result.SkippedByReason = stats.skippedByReason;
+      result.Sha256 = digest.digest('hex');
+      result.Windows = session.windows;
+      result.Records = session.records;
+      if (result.Attributed === 0 && stats.packetsDecoded > 0) {
+        result.Warnings.push(`no packet of ${opts.name} matched an interface of account ${acct} covered by a flow log: check that the capture's addresses are the declared interfaces' (vpcflow network) and that flow logs exist (vpcflow flow-logs describe)`);
+      }
+      const published = await session.publish({ accountId: acct, kind: 'capture', digest: result.Sha256, name: opts.name, force: opts.force ?? false, result: summaryOf(result) });
+      for (const a of published.archive) if (a.error !== null) result.DeliveryErrors.push({ FlowLogId: a.flowLogId, Message: a.error });
     } catch (e) {
-      // A file we cannot read at all is the client's problem; windows already delivered stay delivered.
-      if (e instanceof CaptureFormatError || e instanceof UnsupportedLinkTypeError) throw new VpcflowError('InvalidCapture', e.message);
+      await session.discard();
       throw e;
     }
-    observer.finish();
-    await deliverClosed();
-    await this.flushArchive(pending, true, result);
-    result.Packets = stats.packetsRead;
-    result.Attributed = observer.stats.attributed;
-    result.Problems = stats.problemCount;
-    result.ProblemSamples = stats.problems.slice(0, 20).map((p) => ({ Offset: p.fileOffset, Packet: p.packetIndex, Reason: p.reason }));
-    result.SkippedByReason = stats.skippedByReason;
     this.o.log?.(`ingested ${opts.name}: ${result.Packets} packets, ${result.Records} records in ${result.Windows} windows, ${result.Problems} bad packets`);
     return result;
-  }
-
-  /**
-   * Delivers closed windows: log store deliveries at once, in one transaction; archive records are
-   * gathered per flow log and 5-minute file period into `pending` and written by `flushArchive`
-   * once the period is complete, so a period becomes one file as AWS publishes it.
-   */
-  async deliverWindows(windows: ClosedWindow[], interfaces: readonly MonitoredInterface[], coverage: readonly (readonly FlowLogTarget[])[], pending: PendingArchive, result?: IngestResult): Promise<void> {
-    const deliveries: Delivery[] = windows.flatMap((w) => routeWindow(w, interfaces, coverage));
-    const ingestion = this.now();
-    const stored = (d: Delivery, destination: string): StoredRecord[] =>
-      d.records.map((r) => ({ record: r.record, ownerAccount: d.target.accountId, flowLogId: d.target.flowLogId, destinationType: d.kind, destination, rule: r.rule, ingestionTime: ingestion }));
-
-    const toLogs = deliveries.filter((d) => d.kind === 'cloud-watch-logs');
-    const toArchive = deliveries.filter((d): d is ArchiveDelivery => d.kind === 's3');
-    const durable = pending.durable && toArchive.length > 0;
-    if (toLogs.length || durable) {
-      const announced: [string, string, Awaited<ReturnType<LogStore['appendInTransaction']>>][] = [];
-      // One transaction: a window reaches the log store and the archive queue together or not at all.
-      await this.o.db.transaction(async (tx) => {
-        for (const d of toLogs) {
-          const group = d.target.destination.type === 'cloud-watch-logs' ? d.target.destination.logGroupName : '';
-          announced.push([d.target.accountId, group, await this.o.logStore.appendInTransaction(tx, d.target.accountId, group, d.events)]);
-          await appendRecords(tx, stored(d, group));
-        }
-        if (durable) {
-          for (const d of toArchive) {
-            await tx.run('INSERT INTO archive_pending VALUES ($1, $2, $3, $4, $5)', [d.target.flowLogId, BigInt(d.fileTime), JSON.stringify(d.target), JSON.stringify(d.records), BigInt(ingestion)]);
-          }
-        }
-      });
-      for (const [a, g, ev] of announced) this.o.logStore.announce(a, g, ev);
-    }
-    for (const d of deliveries) {
-      if (d.kind !== 's3') continue;
-      const key = `${d.target.flowLogId} ${d.fileTime}`;
-      const held = pending.get(key);
-      if (!held) pending.set(key, d);
-      else for (const r of d.records) held.records.push(r);
-    }
-    for (const w of windows) pending.closedUntil.set(w.intervalSec, Math.max(pending.closedUntil.get(w.intervalSec) ?? 0, w.windowEnd));
-    if (result) {
-      result.Windows += windows.length;
-      result.Records += deliveries.reduce((n, d) => n + d.records.length, 0);
-    }
-  }
-
-  /** Writes every pending archive file whose 5-minute period can get no more records (all of them when `all`). */
-  async flushArchive(pending: PendingArchive, all: boolean, result?: IngestResult): Promise<void> {
-    const ingestion = this.now();
-    for (const [key, d] of [...pending]) {
-      const complete = d.fileTime + FILE_PERIOD_SEC <= (pending.closedUntil.get(d.target.maxAggregationInterval) ?? 0);
-      // A period with very many records becomes several files, as AWS closes files at a size cap.
-      if (!all && !complete && d.records.length < ARCHIVE_FILE_RECORDS) continue;
-      pending.delete(key);
-      if (d.target.destination.type !== 's3') continue;
-      const dest = d.target.destination;
-      const fileTimeMs = d.fileTime * 1000;
-      try {
-        const prior = await this.o.db.all('SELECT count(DISTINCT sequence) AS n FROM archive_objects WHERE flow_log_id = $1 AND file_time = $2', [d.target.flowLogId, BigInt(fileTimeMs)]);
-        const sequence = Number(prior[0]?.n ?? 0);
-        const keys = await this.o.archive.write({
-          flowLog: { flowLogId: d.target.flowLogId, accountId: d.target.accountId, region: d.target.region, bucket: dest.bucket, prefix: dest.prefix, fields: d.target.fields, fileFormat: dest.fileFormat, hiveCompatiblePartitions: dest.hiveCompatiblePartitions, perHourPartition: dest.perHourPartition },
-          fileTime: fileTimeMs,
-          records: d.records.map((r) => r.record),
-          sequence,
-        });
-        const destination = `s3://${dest.bucket}/${dest.prefix}`;
-        await this.o.db.transaction(async (tx) => {
-          if (pending.durable) await tx.run('DELETE FROM archive_pending WHERE flow_log_id = $1 AND file_time = $2', [d.target.flowLogId, BigInt(d.fileTime)]);
-          for (const k of keys) {
-            await tx.run('INSERT INTO archive_objects VALUES ($1, $2, $3, $4, $5, $6)', [d.target.flowLogId, BigInt(fileTimeMs), sequence, k, BigInt(d.records.length), BigInt(ingestion)]);
-          }
-          await appendRecords(tx, d.records.map((r) => ({ record: r.record, ownerAccount: d.target.accountId, flowLogId: d.target.flowLogId, destinationType: 's3', destination, rule: r.rule, ingestionTime: ingestion })));
-        });
-        await this.markDelivery(d.target.flowLogId, null);
-      } catch (e) {
-        const message = e instanceof ArchiveDeliveryError ? e.message : `archive delivery failed: ${errorMessage(e)}`;
-        this.o.log?.(message);
-        result?.DeliveryErrors.push({ FlowLogId: d.target.flowLogId, Message: message });
-        // The file is given up (its flow log shows the failure), as in memory.
-        if (pending.durable) await this.o.db.run('DELETE FROM archive_pending WHERE flow_log_id = $1 AND file_time = $2', [d.target.flowLogId, BigInt(d.fileTime)]);
-        await this.markDelivery(d.target.flowLogId, 'Access error');
-      }
-    }
   }
 
   /** Records the outcome of a delivery on the flow log (DeliverLogsStatus, as DescribeFlowLogs shows it). */
@@ -442,25 +470,22 @@ export class ControlPlane {
     const status = error ? 'FAILED' : 'SUCCESS';
     if (fl.deliverLogsStatus === status && (fl.deliverLogsErrorMessage ?? null) === error) return;
     const updated: FlowLog = { ...fl, deliverLogsStatus: status, ...(error ? { deliverLogsErrorMessage: error } : { deliverLogsErrorMessage: undefined }) };
-    await this.o.db.run('UPDATE flow_logs SET body = $2 WHERE flow_log_id = $1', [flowLogId, JSON.stringify(updated)]);
+    await this.state.transaction((tx) => tx.updateFlowLog(updated));
     this.flowLogs.set(flowLogId, updated);
   }
 }
 
-/** Flow records built and delivered per step of an ingest. */
+/** Flow records built and staged per step of an ingest. */
 const DELIVERY_BATCH = 50_000;
-/** An archive file is written early once it holds this many records. */
-const ARCHIVE_FILE_RECORDS = 250_000;
 
-/**
- * Archive records waiting for their 5-minute file period to complete, keyed by flow log and period;
- * `closedUntil` holds, per aggregation interval, the end of the last closed window.
- */
-export type PendingArchive = Map<string, ArchiveDelivery> & { closedUntil: Map<number, number>; durable: boolean };
+/** What a refused repeat of an ingest reports about the first one. */
+const summaryOf = (r: IngestResult) => ({ Name: r.Name, Packets: r.Packets, Records: r.Records, Windows: r.Windows });
 
-/** `durable`: mirrored in the archive_pending table (the live path), else memory only (an ingest ends with its request). */
-const newPendingArchive = (durable = false): PendingArchive =>
-  Object.assign(new Map<string, ArchiveDelivery>(), { closedUntil: new Map<number, number>(), durable });
+/** The first line of a YAML parser's message, without its trailing position (the caller states it). */
+function yamlReason(e: unknown): string {
+  const first = errorMessage(e).split('\n')[0] ?? '';
+  return first.replace(/\s*at line \d+, column \d+:?\s*$/, '').replace(/:\s*$/, '');
+}
 
 function decodeNext(token: string): number {
   try {

@@ -13,15 +13,11 @@ import {
   type CountedFlow, type DownResult, type Observation, type ReconcileResult, type RealizedVpc,
 } from '../dataplane/index.ts';
 import { VpcflowError, errorMessage } from '../platform/errors.ts';
+import type { DeliveryStage } from '../delivery/index.ts';
 import { monitoringPlan, unloggedAddresses } from './mapping.ts';
-import type { PendingArchive } from './control-plane.ts';
 
-/** How the live path hands closed windows to the control plane's delivery (the same as ingest uses). */
-export interface LiveDelivery {
-  deliverWindows(windows: ClosedWindow[], interfaces: readonly MonitoredInterface[], coverage: readonly (readonly FlowLogTarget[])[], pending: PendingArchive): Promise<void>;
-  flushArchive(pending: PendingArchive, all: boolean): Promise<void>;
-  newPending(): PendingArchive;
-}
+/** What the live path needs of the delivery stage (the same stage ingest publishes through). */
+export type LiveDelivery = Pick<DeliveryStage, 'deliverLive' | 'flushLive'>;
 
 export interface LiveNetworkOptions {
   /** The server's data folder; the data plane's state file is `dataplane.json` in it. */
@@ -64,7 +60,6 @@ export class LiveNetwork {
   private readonly dropEventsSeen = new Map<string, number>();
   private checkingLoss = false;
   private aggregation: Aggregation | undefined;
-  private readonly pending: PendingArchive;
   private timer: NodeJS.Timeout | undefined;
   /** Every delivery and rebuild runs in this order, one at a time. */
   private queue: Promise<void> = Promise.resolve();
@@ -72,7 +67,6 @@ export class LiveNetwork {
 
   constructor(private readonly o: LiveNetworkOptions) {
     this.statePath = join(o.dataDir, 'dataplane.json');
-    this.pending = o.delivery.newPending();
     this.now = o.now ?? Date.now;
   }
 
@@ -263,10 +257,9 @@ export class LiveNetwork {
     for (;;) {
       const windows = agg.observer.drain(DELIVERY_BATCH).map((w) => this.withoutRepeatedNoData(agg, w, cutAt));
       if (!windows.length) break;
-      await this.o.delivery.deliverWindows(windows, agg.interfaces, agg.coverage, this.pending);
-      await this.o.delivery.flushArchive(this.pending, false);
+      await this.o.delivery.deliverLive(windows, agg);
     }
-    if (all) await this.o.delivery.flushArchive(this.pending, true);
+    if (all) await this.o.delivery.flushLive(true);
     // Windows that ended before the longest interval (600 s) can no longer be reopened by a rebuild.
     const horizon = this.now() / 1000 - 1200;
     if (this.reported.size > 0 && ++this.deliveriesSincePrune >= 60) {
@@ -319,7 +312,7 @@ export class LiveNetwork {
     this.aggregation = undefined;
     const cutAt = this.now() / 1000;
     agg?.observer.finish();
-    await this.enqueue(() => (agg ? this.deliverClosed(agg, true, cutAt) : this.o.delivery.flushArchive(this.pending, true)));
+    await this.enqueue(() => (agg ? this.deliverClosed(agg, true, cutAt) : this.o.delivery.flushLive(true).then(() => undefined)));
   }
 
   /** Stops observing, then removes every namespace of the data plane. */

@@ -84,4 +84,21 @@ CREATE TABLE archive_pending (
   flow_log_id VARCHAR NOT NULL, file_time BIGINT NOT NULL, target JSON NOT NULL, records JSON NOT NULL, added_at BIGINT NOT NULL);
 `,
   },
+  {
+    // Delivery (src/delivery/): an ingest stages its deliveries and publishes them in one transaction
+    // (a capture is delivered whole or not at all); `ingests` remembers what was published, by content
+    // digest, so a retry after any interruption leaves exactly one copy. Archive records carry the
+    // origin that queued them ('live' or an ingest) and their count. dataplane_owner: the account whose
+    // network this host realizes (`serve --realize`), adopted again after a restart.
+    id: 5,
+    sql: `
+ALTER TABLE archive_pending ADD COLUMN origin VARCHAR DEFAULT 'live';
+ALTER TABLE archive_pending ADD COLUMN record_count BIGINT DEFAULT 0;
+CREATE TABLE ingest_staging (ingest_id VARCHAR NOT NULL, seq BIGINT NOT NULL, deliveries JSON NOT NULL);
+CREATE TABLE ingests (
+  account_id VARCHAR NOT NULL, digest VARCHAR NOT NULL, kind VARCHAR NOT NULL, name VARCHAR NOT NULL, result JSON NOT NULL,
+  ingested_at BIGINT NOT NULL, PRIMARY KEY (account_id, kind, digest));
+CREATE TABLE dataplane_owner (id INTEGER PRIMARY KEY, account_id VARCHAR NOT NULL);
+`,
+  },
 ];

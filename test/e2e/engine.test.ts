@@ -197,7 +197,8 @@ test('a destination that refuses writes: precise error, FAILED status, nothing p
   const c = await server.run(['flow-logs', 'create', '--resource-type', 'VPC', '--resource-ids', VPC, '--traffic-type', 'ALL', '--log-destination-type', 's3', '--log-destination', 'arn:aws:s3:::blocked-bucket', '--max-aggregation-interval', '60']);
   assert.equal(c.code, 0, c.stderr);
   const id = JSON.parse(c.stdout).FlowLogIds[0];
-  const r = await server.run(['ingest', pcap]);
+  // The same capture again, for the new flow log: --force, since its content was ingested before.
+  const r = await server.run(['ingest', pcap, '--force']);
   assert.notEqual(r.code, 0, 'a failed delivery makes the ingest fail');
   assert.match(r.stderr, new RegExp(`${id}.*blocked-bucket`));
   const d = JSON.parse((await server.run(['flow-logs', 'describe', '--flow-log-ids', id])).stdout).FlowLogs[0];

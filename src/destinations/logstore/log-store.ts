@@ -204,7 +204,6 @@ export class LogStore extends EventEmitter {
     let bytes = 0;
     for (const e of sorted) bytes += Buffer.byteLength(e.message);
     await tx.run('UPDATE log_groups SET stored_bytes = stored_bytes + $3 WHERE account_id = $1 AND name = $2', [accountId, group, BigInt(bytes)]);
-    await this.metricFilters.evaluateInTransaction(tx, accountId, group, sorted);
     return stored;
   }
 

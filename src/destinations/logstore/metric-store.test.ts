@@ -24,7 +24,12 @@ function record(dstport: number, bytes: number | '-', action: string, status = '
 }
 
 async function deliver(account: string, group: string, events: { at: number; message: string }[]): Promise<void> {
-  const stored = await db.transaction((tx) => store.appendInTransaction(tx, account, group, events.map((e) => ({ streamName: 'eni-0a1b2c3d4e5f60718-all', timestamp: e.at, message: e.message }))));
+  // As the delivery stage does: append, then the metric filters consume the appended events.
+  const stored = await db.transaction(async (tx) => {
+    const appended = await store.appendInTransaction(tx, account, group, events.map((e) => ({ streamName: 'eni-0a1b2c3d4e5f60718-all', timestamp: e.at, message: e.message })));
+    await store.metricFilters.evaluateInTransaction(tx, account, group, appended);
+    return appended;
+  });
   store.announce(account, group, stored);
 }
 
