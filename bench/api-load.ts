@@ -290,7 +290,7 @@ export async function runApiLoadBench(opts: ApiLoadOptions = {}): Promise<ApiLoa
     const credentials = { accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey };
     const capture = Buffer.from(captureForBench());
     const ingest = async (): Promise<number> => {
-      const r = await native.upload<{ Records: number; DeliveryErrors: unknown[] }>('/v1/vpcflow/Ingest?name=bench.pcap', Readable.from([capture]), capture.length);
+      const r = await native.upload<{ Records: number; DeliveryErrors: unknown[] }>('/v1/vpcflow/Ingest?name=bench.pcap&force=true', Readable.from([capture]), capture.length);
       if (r.DeliveryErrors.length) throw new Error(`ingest: delivery errors ${JSON.stringify(r.DeliveryErrors)}`);
       return Number(r.Records);
     };

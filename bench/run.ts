@@ -3,9 +3,9 @@
 // DuckDB writing the same records as gzip text; as root also the live path's cost (iperf3 through a
 // realized VPC with and without a flow log, and where SKIPDATA begins). Prints ratios; see bench/RESULTS.md.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { accessSync, constants as fsConstants, existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
 import { CaptureStreamDecoder } from '../src/capture/index.ts';
 import { FlowObserver, type ClosedWindow, type MonitoredInterface } from '../src/flows/index.ts';
 import { routeWindow, type FlowLogTarget } from '../src/flowlogs/index.ts';
@@ -18,6 +18,8 @@ import { makeCapture } from './make-capture.ts';
 
 const OUT = resolve(import.meta.dirname, 'out');
 const capture = process.env.BENCH_CAPTURE ?? join(OUT, 'bench.pcap');
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+checkTools();
 if (!existsSync(capture)) await makeCapture(OUT);
 const size = statSync(capture).size;
 const line = (s: string) => process.stdout.write(s + '\n');
@@ -77,7 +79,8 @@ async function softflowd(): Promise<{ seconds: number; flows: number }> {
 /** Drains the closed window in parts of 50k records and delivers each part to the log store and the archive. */
 async function deliver(observer: FlowObserver): Promise<{ records: number; buildSeconds: number; logSeconds: number; archiveSeconds: number; peerSeconds: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'vpcflow-bench-deliver-'));
-  const db = new Database({ dataDir: join(dir, 'db'), memoryLimit: '1GB' });
+  // The peer's COPY writes into the bench's own folder, which the store's lockdown must allow.
+  const db = new Database({ dataDir: join(dir, 'db'), memoryLimit: '1GB', allowedDirectories: [dir] });
   await db.start();
   const store = new LogStore(db, 'us-east-1');
   const archive = new ArchiveWriter({ store: new LocalObjectStore(join(dir, 's3'), { createMissingBuckets: true }), tempDir: join(dir, 'tmp') });
@@ -145,14 +148,66 @@ progress('building and delivering the records');
 const d = await deliver(us.observer);
 line(`format+deliver (${d.records} records): building records ${fmt(d.records / d.buildSeconds)} records/s; log store (DuckDB events + flow_records) ${fmt(d.records / d.logSeconds)} records/s; archive gzip text ${fmt(d.records / d.archiveSeconds)} records/s`);
 line(`                DuckDB COPY to gzip text (peer) ${fmt(d.records / d.peerSeconds)} records/s; ratio archive/peer = ${((d.records / d.archiveSeconds) / (d.records / d.peerSeconds)).toFixed(2)}`);
-if (typeof process.getuid === 'function' && process.getuid() === 0) {
+progress('ingest delivered whole (staged, published in one transaction) vs part by part');
+{
+  const { runIngestDeliveryBench } = await import('./ingest-delivery.ts');
+  const r = await runIngestDeliveryBench();
+  line(`ingest (${r.records} records, log group + archive): staged and published whole ${fmt(r.records / r.stagedSeconds)} records/s (${r.stagedSeconds.toFixed(2)} s); `
+    + `delivered part by part (peer) ${fmt(r.records / r.directSeconds)} records/s (${r.directSeconds.toFixed(2)} s); ratio whole/parts = ${(r.directSeconds / r.stagedSeconds).toFixed(2)}`);
+}
+if (isRoot) {
   progress('live path on the real kernel (iperf3 through a realized VPC)');
   const { runLiveBench, printLiveBench } = await import('./live-throughput.ts');
   printLiveBench(await runLiveBench({ log: progress }), line);
 } else {
   line('live path: skipped (needs root to build namespaces)');
 }
-line(`machine: ${execFileSync('nproc').toString().trim()} cores, node ${process.version}`);
+line(`machine: ${availableParallelism()} cores, node ${process.version}`);
+
+/**
+ * Every program this run will start, checked before the first one is: a missing tool otherwise
+ * shows up minutes in as a stack trace ("exec of \"nmap\" failed"). Exits 2 naming the Debian packages.
+ */
+function checkTools(): void {
+  // program -> Debian package
+  const needs = new Map<string, string>([['softflowd', 'softflowd']]);
+  const why: string[] = ['softflowd: the peer the decode rate is compared with'];
+  const needCapture = !existsSync(capture);
+  if (needCapture && process.env.BENCH_CAPTURE) fail(`BENCH_CAPTURE=${process.env.BENCH_CAPTURE}: no such file`);
+  if (needCapture && !isRoot) {
+    fail(`the benchmark capture ${capture} does not exist yet, and making it needs root (it records real traffic between two network namespaces).\n`
+      + 'Run `npm run bench` once as root, or set BENCH_CAPTURE=FILE to a pcap of your own.');
+  }
+  if (needCapture) {
+    for (const [p, pkg] of [['ip', 'iproute2'], ['ethtool', 'ethtool'], ['tcpdump', 'tcpdump'], ['iperf3', 'iperf3'], ['nmap', 'nmap']] as const) needs.set(p, pkg);
+    why.push(`ip, ethtool, tcpdump, iperf3, nmap: to record the capture (${capture} is missing)`);
+  }
+  if (isRoot) {
+    for (const [p, pkg] of [['ip', 'iproute2'], ['nft', 'nftables'], ['tcpdump', 'tcpdump'], ['setpriv', 'util-linux'], ['iperf3', 'iperf3'], ['python3', 'python3']] as const) needs.set(p, pkg);
+    why.push('ip, nft, tcpdump, setpriv, iperf3, python3: the live path (run as root)');
+  }
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  const missing = [...needs].filter(([program]) => !dirs.some((d) => isExecutable(join(d, program))));
+  if (!missing.length) return;
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))];
+  fail(`missing on PATH: ${missing.map(([p]) => p).join(', ')}.\n`
+    + `Install them (Debian): apt-get install -y ${packages.join(' ')}\n`
+    + `What needs them:\n${why.map((w) => `  ${w}`).join('\n')}`);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`[bench] cannot run: ${message}\n`);
+  process.exit(2);
+}
 
 function fmt(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`;

@@ -5,15 +5,23 @@
 import { Hono, type Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { ControlPlane } from '../control/index.ts';
-import { parseFilterPattern, parseMetricStatisticsRequest, type LogStore } from '../destinations/logstore/index.ts';
+import { parseFilterPattern, type LogStore } from '../destinations/logstore/index.ts';
+import { parseMetricStatisticsRequest, type MetricFilterStore } from '../metrics/index.ts';
 import type { AccountStore } from './aws/index.ts';
-import { authenticateNative, type NativeCaller, type OperatorKey } from './native-auth.ts';
-import { errorMessage } from '../platform/errors.ts';
+import { UploadReplayGuard, authenticateNative, type NativeAuthResult, type NativeCaller, type OperatorKey } from './native-auth.ts';
+import { describeValue, errorMessage } from '../platform/errors.ts';
+import type { BucketRegistry } from '../destinations/archive/buckets.ts';
+import { mountBucketRoutes } from './buckets-routes.ts';
+import { mountImportRoute } from './import-route.ts';
 
 export interface ApiDeps {
   control: ControlPlane;
   logStore: LogStore;
+  /** Metric filters of log groups and the metrics they publish. */
+  metrics: MetricFilterStore;
   accounts?: AccountStore;
+  /** Archive bucket owners and policies (/v1/s3/*). */
+  buckets?: BucketRegistry;
   /** Requests must be signed (SigV4) with this key or an account's key; see native-auth.ts. */
   operator: OperatorKey;
   /** Anonymous mode: unsigned requests act as the operator. */
@@ -47,13 +55,15 @@ export function createApi(deps: ApiDeps): Hono {
   });
   app.notFound((c) => c.json({ __type: 'UnknownOperationException', message: `no such operation: ${c.req.method} ${c.req.path}` }, 404));
 
-  // Who calls, per request, and the body the signature check already read.
-  const callers = new WeakMap<Request, { caller: NativeCaller; bodyText: string | undefined }>();
+  // Who calls, per request, and the body the signature check already read (or an upload's verified body).
+  const callers = new WeakMap<Request, NativeAuthResult>();
+  const uploads = new UploadReplayGuard();
+  const accounts = deps.accounts;
   app.use('/v1/*', async (c, next) => {
     if (c.req.path === '/v1/health') return next();
     callers.set(c.req.raw, await authenticateNative(c, {
-      operator: deps.operator, anonymous: deps.anonymous ?? false, maxBodyBytes: maxJson,
-      ...(deps.accounts ? { lookup: (id: string) => deps.accounts!.lookup(id) } : {}),
+      operator: deps.operator, anonymous: deps.anonymous ?? false, maxBodyBytes: maxJson, uploads,
+      ...(accounts ? { lookup: (id: string) => accounts.lookup(id), onVerified: (id: string) => accounts.recordUse(id) } : {}),
     }));
     return next();
   });
@@ -90,6 +100,7 @@ export function createApi(deps: ApiDeps): Hono {
   };
 
   app.get('/v1/health', (c) => c.json({ status: 'ok' }));
+  if (deps.buckets) mountBucketRoutes(app, { registry: deps.buckets, body: json, account: (c, b) => control.accountFor(account(c, b)) });
 
   app.post('/v1/vpcflow/Apply', async (c) => {
     const b = await json(c);
@@ -104,12 +115,14 @@ export function createApi(deps: ApiDeps): Hono {
   });
   app.post('/v1/vpcflow/DescribeNetwork', async (c) => c.json(await control.describeNetwork(account(c, await json(c)))));
   app.post('/v1/vpcflow/Ingest', async (c) => {
-    const body = c.req.raw.body;
+    // A signed upload reaches the control plane only through its verified body: each chunk after its signature checked.
+    const body = callers.get(c.req.raw)?.upload ?? c.req.raw.body;
     if (!body) throw coded('MissingParameter', 'the request body must be the capture file');
     const force = c.req.query('force');
     if (force !== undefined && force !== 'true' && force !== 'false') throw coded('InvalidParameterValue', 'force must be true or false');
     return c.json(await control.ingest(body, { name: c.req.query('name') ?? 'upload', account: account(c), force: force === 'true' }));
   });
+  mountImportRoute(app, { control, body: (c) => callers.get(c.req.raw)?.upload ?? c.req.raw.body, account: (c) => account(c) });
   app.post('/v1/vpcflow/ExecArgs', async (c) => {
     operatorOnly(c, 'running a command in an instance');
     const b = await json(c);
@@ -126,31 +139,57 @@ export function createApi(deps: ApiDeps): Hono {
     operatorOnly(c, 'creating access keys');
     const b = await json(c);
     if (!deps.accounts) throw coded('UnsupportedOperation', 'this server has no account store');
-    if (typeof b.AccountId !== 'string' || !/^\d{12}$/.test(b.AccountId)) throw coded('InvalidParameterValue', `AccountId must be 12 digits, got ${JSON.stringify(b.AccountId ?? null)}`);
+    if (typeof b.AccountId !== 'string' || !/^\d{12}$/.test(b.AccountId)) throw coded('InvalidParameterValue', `AccountId must be 12 digits, got ${describeValue(b.AccountId ?? null)}`);
     const key = await deps.accounts.createAccessKey(b.AccountId);
     return c.json({ AccessKey: { AccountId: key.accountId, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey } });
   });
+  app.post('/v1/vpcflow/ListAccounts', async (c) => {
+    operatorOnly(c, 'listing accounts and their access keys');
+    await json(c);
+    if (!deps.accounts) throw coded('UnsupportedOperation', 'this server has no account store');
+    const byAccount = new Map<string, { AccessKeyId: string; CreatedAt: number; LastUsedAt: number | null }[]>();
+    for (const k of await deps.accounts.list()) {
+      let keys = byAccount.get(k.accountId);
+      if (!keys) byAccount.set(k.accountId, (keys = []));
+      keys.push({ AccessKeyId: k.accessKeyId, CreatedAt: k.createdAt, LastUsedAt: k.lastUsedAt });
+    }
+    return c.json({ Accounts: [...byAccount].map(([AccountId, Keys]) => ({ AccountId, Keys })) });
+  });
+  app.post('/v1/vpcflow/DeleteAccessKey', async (c) => {
+    operatorOnly(c, 'deleting access keys');
+    const b = await json(c);
+    if (!deps.accounts) throw coded('UnsupportedOperation', 'this server has no account store');
+    if (typeof b.AccessKeyId !== 'string' || !b.AccessKeyId) throw coded('MissingParameter', 'The request must contain the parameter AccessKeyId (a string)');
+    if (b.AccessKeyId === deps.operator.accessKeyId) {
+      throw coded('InvalidParameterValue', `${b.AccessKeyId} is the operator key, not an account's key; to replace it, stop the server and delete DATA_DIR/keys/operator.json`);
+    }
+    if (!(await deps.accounts.delete(b.AccessKeyId))) throw coded('NoSuchEntity', `The Access Key with id ${b.AccessKeyId} cannot be found.`, 404);
+    return c.json({ AccessKeyId: b.AccessKeyId, Deleted: true });
+  });
   app.post('/v1/vpcflow/Query', async (c) => {
-    // SQL reads every account's records: not yet scoped per account, so only the operator runs it.
-    operatorOnly(c, 'SQL over the store');
+    // SQL runs sandboxed (store/sql-sandbox.ts) over a snapshot of the scope's records: an account
+    // key's scope is its own account; the operator's every account, or the one it names.
     const b = await json(c);
     if (typeof b.Sql !== 'string' || !b.Sql.trim()) throw coded('MissingParameter', 'The request must contain the parameter Sql');
-    return c.json(await control.query(b.Sql));
+    const acct = account(c, b);
+    return c.json(await control.query(b.Sql, acct === undefined ? { kind: 'operator' } : { kind: 'account', accountId: acct }));
   });
 
-  const ec2: Record<string, (acct: string | undefined, b: Record<string, unknown>) => Promise<unknown>> = {
-    CreateFlowLogs: (a, b) => control.createFlowLogs(a, b),
-    DescribeFlowLogs: (a, b) => control.describeFlowLogs(a, b),
-    DeleteFlowLogs: (a, b) => control.deleteFlowLogs(a, b),
-  };
+  // Maps, not objects: a name from the URL must never find an inherited member (`constructor`, `valueOf`).
+  const ec2 = new Map<string, (acct: string | undefined, b: Record<string, unknown>) => Promise<unknown>>([
+    ['CreateFlowLogs', (a, b) => control.createFlowLogs(a, b)],
+    ['DescribeFlowLogs', (a, b) => control.describeFlowLogs(a, b)],
+    ['DeleteFlowLogs', (a, b) => control.deleteFlowLogs(a, b)],
+  ]);
   app.post('/v1/ec2/:action', async (c) => {
-    const handler = ec2[c.req.param('action')];
-    if (!handler) throw coded('InvalidAction', `The action ${c.req.param('action')} is not valid for this web service.`);
+    const handler = ec2.get(c.req.param('action'));
+    if (!handler) throw coded('InvalidAction', `The action ${c.req.param('action')} is not valid for this web service (the native API serves ${[...ec2.keys()].join(', ')}).`);
     const b = await json(c);
     return c.json(await handler(account(c, b), b));
   });
 
-  const logs: Record<string, (acct: string, b: Record<string, unknown>) => Promise<unknown>> = {
+  type LogsHandler = (acct: string, b: Record<string, unknown>) => Promise<unknown>;
+  const logs = new Map<string, LogsHandler>(Object.entries({
     CreateLogGroup: async (a, b) => (await logStore.createLogGroup(a, str(b, 'logGroupName')), {}),
     DeleteLogGroup: async (a, b) => (await logStore.deleteLogGroup(a, str(b, 'logGroupName')), {}),
     PutRetentionPolicy: async (a, b) => (await logStore.putRetentionPolicy(a, str(b, 'logGroupName'), int(b, 'retentionInDays')!), {}),
@@ -161,17 +200,17 @@ export function createApi(deps: ApiDeps): Hono {
       logGroupName: str(b, 'logGroupName'), logStreamNames: optStrList(b, 'logStreamNames'), logStreamNamePrefix: optStr(b, 'logStreamNamePrefix'),
       startTime: int(b, 'startTime', false), endTime: int(b, 'endTime', false), filterPattern: optStr(b, 'filterPattern'), limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken'),
     }),
-    PutMetricFilter: async (a, b) => (await logStore.metricFilters.putMetricFilter(a, b), {}),
-    DescribeMetricFilters: (a, b) => logStore.metricFilters.describeMetricFilters(a, {
+    PutMetricFilter: async (a, b) => (await deps.metrics.putMetricFilter(a, b), {}),
+    DescribeMetricFilters: (a, b) => deps.metrics.describeMetricFilters(a, {
       logGroupName: optStr(b, 'logGroupName'), filterNamePrefix: optStr(b, 'filterNamePrefix'), metricName: optStr(b, 'metricName'),
       metricNamespace: optStr(b, 'metricNamespace'), limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken'),
     }),
-    DeleteMetricFilter: async (a, b) => (await logStore.metricFilters.deleteMetricFilter(a, str(b, 'logGroupName'), str(b, 'filterName')), {}),
-    TestMetricFilter: async (_a, b) => logStore.metricFilters.testMetricFilter(b.filterPattern, b.logEventMessages),
-  };
+    DeleteMetricFilter: async (a, b) => (await deps.metrics.deleteMetricFilter(a, str(b, 'logGroupName'), str(b, 'filterName')), {}),
+    TestMetricFilter: async (_a, b) => deps.metrics.testMetricFilter(b.filterPattern, b.logEventMessages),
+  } satisfies Record<string, LogsHandler>));
   app.post('/v1/logs/:op', async (c) => {
-    const handler = logs[c.req.param('op')];
-    if (!handler) throw coded('UnknownOperationException', `unknown CloudWatch Logs operation ${c.req.param('op')}`);
+    const handler = logs.get(c.req.param('op'));
+    if (!handler) throw coded('UnknownOperationException', `unknown CloudWatch Logs operation ${c.req.param('op')} (the native API serves ${[...logs.keys()].join(', ')})`);
     const b = await json(c);
     return c.json(await handler(await control.accountFor(account(c, b)), b));
   });
@@ -180,7 +219,7 @@ export function createApi(deps: ApiDeps): Hono {
   app.post('/v1/metrics/GetMetricStatistics', async (c) => {
     const b = await json(c);
     const request = parseMetricStatisticsRequest(b);
-    return c.json(await logStore.metricFilters.getMetricStatistics(await control.accountFor(account(c, b)), request));
+    return c.json(await deps.metrics.getMetricStatistics(await control.accountFor(account(c, b)), request));
   });
 
   // Live tail: NDJSON events, first the stored ones since startTime, then new ones as delivered.
@@ -256,6 +295,6 @@ function int(b: Record<string, unknown>, key: string, required = true): number |
     if (required) throw coded('InvalidParameterException', `1 validation error detected: Value null at '${key}' failed to satisfy constraint: Member must not be null`);
     return undefined;
   }
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw coded('SerializationException', `'${key}' must be an integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw coded('SerializationException', `'${key}' must be an integer, got ${describeValue(v)}`);
   return v;
 }

@@ -5,7 +5,9 @@ import { serve, type ServerType } from '@hono/node-server';
 import { join } from 'node:path';
 import { Database } from '../store/index.ts';
 import { LogStore } from '../destinations/logstore/index.ts';
+import { MetricFilterStore } from '../metrics/index.ts';
 import { ArchiveWriter } from '../destinations/archive/index.ts';
+import { BucketRegistry } from '../destinations/archive/buckets.ts';
 import { LocalObjectStore } from '../platform/object-store-local.ts';
 import { S3ObjectStore } from '../platform/object-store-s3.ts';
 import type { ObjectStore } from '../platform/object-store.ts';
@@ -19,6 +21,8 @@ export interface ServerOptions {
   host?: string;
   memoryLimit?: string;
   maxFlows?: number;
+  /** Archive buckets one account may own (default 100). */
+  maxBucketsPerAccount?: number;
   allowShortIntervals?: boolean;
   s3?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
   /** Unsigned AWS API requests act for this account (off unless set). */
@@ -49,22 +53,26 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
   await db.start();
   const region = opts.region ?? 'us-east-1';
   const logStore = new LogStore(db, region);
+  // Metric filters consume the log store's events (a delivery consumer) and go with their group.
+  const metrics = new MetricFilterStore(db);
+  logStore.onGroupDeleted((tx, account, group) => metrics.removeGroupInTransaction(tx, account, group));
   const objects: ObjectStore = opts.s3
     ? new S3ObjectStore({ endpoint: opts.s3.endpoint, region: opts.s3.region, credentials: { accessKeyId: opts.s3.accessKeyId, secretAccessKey: opts.s3.secretAccessKey }, forcePathStyle: true })
     : new LocalObjectStore(join(opts.dataDir, 's3'), { createMissingBuckets: true });
   const archive = new ArchiveWriter({ store: objects, tempDir: join(opts.dataDir, 'tmp') });
-  const control = new ControlPlane({ db, logStore, archive, maxFlows: opts.maxFlows ?? 1_000_000, allowShortIntervals: opts.allowShortIntervals ?? false, log,
+  const buckets = new BucketRegistry(db, opts.maxBucketsPerAccount !== undefined ? { maxBucketsPerAccount: opts.maxBucketsPerAccount } : {});
+  const control = new ControlPlane({ db, logStore, metrics, archive, buckets, maxFlows: opts.maxFlows ?? 1_000_000, allowShortIntervals: opts.allowShortIntervals ?? false, log,
     ...(opts.realize ? { realize: { dataDir: opts.dataDir, ...(opts.dataplanePrefix !== undefined ? { prefix: opts.dataplanePrefix } : {}) } } : {}),
   });
   await control.start();
-  const accounts = new AccountStore(db, { masterKeyFile: join(opts.dataDir, 'keys', 'master.key') });
+  const accounts = new AccountStore(db, { masterKeyFile: join(opts.dataDir, 'keys', 'master.key'), log });
   await accounts.start();
   // The operator key signs the CLI's host-level requests; only root on this host can read it.
   const operatorKeyFile = join(opts.dataDir, 'keys', 'operator.json');
   const operator = loadOrCreateOperatorKey(operatorKeyFile);
-  const api = createApi({ control, logStore, accounts, log, operator, anonymous: opts.anonymousAccount !== undefined });
+  const api = createApi({ control, logStore, metrics, accounts, buckets, log, operator, anonymous: opts.anonymousAccount !== undefined });
   // The AWS-compatible endpoint (EC2 Query + CloudWatch Logs JSON, SigV4) on POST /.
-  mountAwsEndpoint(api, { control, logStore, accounts, log, anonymousAccount: opts.anonymousAccount });
+  mountAwsEndpoint(api, { control, logStore, metrics, accounts, log, anonymousAccount: opts.anonymousAccount });
   if (opts.anonymousAccount) log(`WARNING: anonymous mode is ON: unsigned AWS API requests act as account ${opts.anonymousAccount}, unsigned native /v1 requests as the operator`);
 
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -88,6 +96,7 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
       });
       await control.stop();
       await archive.close();
+      await accounts.settled();
       await db.stop();
       log('vpcflow stopped');
     })());

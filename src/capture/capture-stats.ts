@@ -4,6 +4,8 @@ import type { UnsupportedLinkTypeError } from './errors.ts';
 import type { DecodeProblem } from './packet.ts';
 
 export type CaptureFormat = 'pcap' | 'pcapng';
+/** How the capture was stored: as is, or gzip-compressed (recognized by its magic bytes 1f 8b). */
+export type CaptureCompression = 'none' | 'gzip';
 
 /** One capture interface: the pcap file itself, or one pcapng IDB. */
 export interface CaptureInterface {
@@ -24,8 +26,14 @@ export interface CaptureStats {
   source: string;
   /** Undefined when no file header was read. */
   format: CaptureFormat | undefined;
-  /** Bytes consumed from the source (including any not parsed after corrupt framing). */
+  compression: CaptureCompression;
+  /** Bytes consumed from the source, as stored (compressed for gzip), including any not parsed after corrupt framing. */
   bytesRead: number;
+  /**
+   * Bytes of the capture after decompression (0 when not compressed): a gzip bomb shows here. File
+   * offsets in problems, and unparsedBytes, count these bytes in a compressed capture.
+   */
+  inflatedBytes: number;
   /** Bytes after a corrupt record length or a truncated last record that could not be framed. */
   unparsedBytes: number;
   /** Packet records read (= packetsDecoded + packetsSkipped + packets with a problem). */
@@ -45,6 +53,6 @@ export interface CaptureStats {
   /** Distinct link types declared by the capture's interfaces, ascending. */
   linkTypes: number[];
   interfaces: CaptureInterface[];
-  /** pcapng interfaces whose packets were skipped because their link type is not supported. */
+  /** Interfaces (the pcap file's one, or pcapng IDBs) whose packets were skipped because their link type is not supported. */
   unsupportedInterfaces: UnsupportedLinkTypeError[];
 }

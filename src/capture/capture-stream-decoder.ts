@@ -1,11 +1,15 @@
 // Frames pcap and pcapng records out of a byte stream fed in chunks of any size (a file read in large
 // blocks, or `tcpdump -w -` on a pipe), carrying a record split across chunks, and decodes each packet.
 // Records are decoded in place in the caller's chunk; only a record split across chunks is copied.
+// A gzip-compressed capture (.pcap.gz, .pcapng.gz) is recognized by its magic bytes and inflated on
+// the fly, so callers push the file as it is.
 
 import { CaptureFormatError, UnsupportedLinkTypeError } from './errors.ts';
-import type { CaptureFormat, CaptureInterface, CaptureStats } from './capture-stats.ts';
+import type { CaptureCompression, CaptureFormat, CaptureInterface, CaptureStats } from './capture-stats.ts';
 import { DECODED, FrameDecoder, NOT_IP, NO_PAYLOAD, SKIP_NFLOG_NO_PAYLOAD, SKIP_NOT_IP, type FrameDecoderOptions } from './frame-decoder.ts';
-import { isSupportedLinkType } from './link-types.ts';
+import { GzipInflater } from './gzip.ts';
+import { isSupportedLinkType, unsupportedLinkTypeReason } from './link-types.ts';
+import { MAX_PACKET_TIME_SEC, MIN_PACKET_TIME_SEC } from './packet.ts';
 import type { DecodedPacket, DecodeProblem } from './packet.ts';
 
 export interface CaptureDecoderOptions extends FrameDecoderOptions {
@@ -36,6 +40,19 @@ const BLOCK_SPB = 3;
 const BLOCK_EPB = 6;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const MIN_BLOCK_LENGTH = 12;
+// The fixed fields of each block type, trailing length included (pcapng spec, draft-ietf-opsawg-pcapng
+// §4.1–4.4 and appendix A). A block shorter than that cannot be read without reading past its end, into
+// the next block or into whatever an earlier block left in the carry buffer.
+/** Type, length, byte-order magic, major and minor version, section length (8), trailing length. */
+const MIN_SHB_LENGTH = 28;
+/** Type, length, link type, reserved (2), snap length, trailing length. */
+const MIN_IDB_LENGTH = 20;
+/** Type, length, interface id, timestamp high and low, captured length, original length, trailing length. */
+const MIN_EPB_LENGTH = 32;
+/** Type, length, interface id (2), drops count (2), timestamp high and low, captured and original length, trailing length. */
+const MIN_PB_LENGTH = 32;
+/** Type, length, original length, trailing length. */
+const MIN_SPB_LENGTH = 16;
 const OPTION_IF_TSRESOL = 9;
 const OPTION_IF_TSOFFSET = 14;
 
@@ -48,7 +65,10 @@ const REASON_CORRUPT_LENGTH = 'corrupt record length; the rest of the capture ca
 const REASON_TRAILER_MISMATCH = 'pcapng block trailing length differs from its leading length';
 const REASON_EPB_OVERRUN = 'captured length runs past the end of its block';
 const REASON_NO_INTERFACE = 'packet refers to an interface not declared in its section';
+const REASON_SHORT_BLOCK = 'pcapng block shorter than the fixed fields of its type';
+const REASON_UNREADABLE_INTERFACE = 'packet refers to an interface whose description block is too short to read';
 const REASON_BAD_SECTION = 'pcapng section header with an unknown byte-order magic or version; the rest of the capture cannot be read';
+export const REASON_TIME_RANGE = 'timestamp out of range';
 
 interface InterfaceState {
   info: CaptureInterface;
@@ -65,7 +85,12 @@ export class CaptureStreamDecoder {
   private readonly packet: DecodedPacket;
   private stage = STAGE_START;
   private ended = false;
-  /** File offset of the first byte of the chunk being pushed. */
+  /** Bytes pushed by the caller (compressed bytes for a gzip capture). */
+  private pushed = 0;
+  /** Until two bytes were seen: whether the stream is gzip is not known yet. */
+  private sniff: number[] | null = [];
+  private inflater: GzipInflater | null = null;
+  /** Offset in the capture itself (after inflating) of the first byte of the chunk being framed. */
   private base = 0;
   private carry = new Uint8Array(65536);
   private carryLength = 0;
@@ -78,7 +103,11 @@ export class CaptureStreamDecoder {
   private pcapMaxCapturedLength = PCAP_MIN_MAX_RECORD;
 
   private readonly interfaces: InterfaceState[] = [];
-  private section: InterfaceState[] = [];
+  /**
+   * The current section's interfaces by id. null: an interface description block too short to read,
+   * kept in place so that the ids of the interfaces after it still point to the right ones.
+   */
+  private section: (InterfaceState | null)[] = [];
   private lastTimeSec = 0;
 
   private packetsRead = 0;
@@ -102,19 +131,55 @@ export class CaptureStreamDecoder {
     this.packet = this.frames.packet;
   }
 
-  /** Bytes pushed so far. */
+  /** Bytes pushed so far (as pushed: compressed for a gzip capture). */
   get bytesConsumed(): number {
-    return this.base;
+    return this.pushed;
   }
 
   /**
    * Decodes every complete record in `chunk` (plus one carried over from earlier chunks) and keeps
    * a trailing partial record for the next push. The chunk may be reused by the caller afterwards.
-   * Throws CaptureFormatError for an unreadable file header, UnsupportedLinkTypeError for a pcap
-   * file whose link type has no decoder; everything else is counted, never thrown.
+   * Throws CaptureFormatError for an unreadable file header or corrupt gzip data; everything else
+   * (including a link type without a decoder) is counted, never thrown.
    */
   push(chunk: Uint8Array): void {
     if (this.ended) throw new Error(`${this.source}: push() after end()`);
+    this.pushed += chunk.length;
+    if (this.sniff !== null) {
+      let at = 0;
+      while (this.sniff.length < 2 && at < chunk.length) this.sniff.push(chunk[at++]!);
+      if (this.sniff.length < 2) return;
+      const head = this.sniff;
+      this.sniff = null;
+      if (head[0] === 0x1f && head[1] === 0x8b) this.inflater = new GzipInflater((inflated) => this.frameChunk(inflated), this.source);
+      // Bytes held from earlier pushes (usually none), then this chunk whole, uncopied.
+      if (at < head.length) this.feed(Uint8Array.from(head.slice(0, head.length - at)));
+      this.feed(chunk);
+      return;
+    }
+    this.feed(chunk);
+  }
+
+  private feed(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.inflater === null) {
+      this.frameChunk(chunk);
+      return;
+    }
+    try {
+      this.inflater.push(chunk);
+    } catch (e) {
+      throw this.inDecompressed(e);
+    }
+  }
+
+  /** Framing errors inside a gzip capture: say that their offset counts decompressed bytes. */
+  private inDecompressed(e: unknown): unknown {
+    if (!(e instanceof CaptureFormatError) || this.inflater === null || e.why.startsWith('corrupt gzip stream')) return e;
+    return new CaptureFormatError(e.source, e.offset, `${e.why} (offset in the decompressed capture)`);
+  }
+
+  private frameChunk(chunk: Uint8Array): void {
     const n = chunk.length;
     let pos = 0;
     if (this.carryLength > 0 && this.stage !== STAGE_STOPPED) {
@@ -147,8 +212,20 @@ export class CaptureStreamDecoder {
   end(): CaptureStats {
     if (!this.ended) {
       this.ended = true;
+      if (this.sniff !== null) {
+        const head = Uint8Array.from(this.sniff);
+        this.sniff = null;
+        this.feed(head);
+      }
+      if (this.inflater !== null) {
+        try {
+          this.inflater.end();
+        } catch (e) {
+          throw this.inDecompressed(e);
+        }
+      }
       if (this.stage === STAGE_START) {
-        throw new CaptureFormatError(this.source, this.base, this.base === 0 ? 'empty: no file header' : 'ends inside the file header');
+        throw this.inDecompressed(new CaptureFormatError(this.source, this.base, this.base === 0 ? 'empty: no file header' : 'ends inside the file header'));
       }
       if (this.carryLength > 0) {
         // The record's full length is known only once its own header was read.
@@ -169,7 +246,9 @@ export class CaptureStreamDecoder {
     return {
       source: this.source,
       format: this.format,
-      bytesRead: this.base,
+      compression: this.compression(),
+      bytesRead: this.pushed,
+      inflatedBytes: this.inflater?.inflatedBytes ?? 0,
       unparsedBytes: this.unparsedBytes,
       packetsRead: this.packetsRead,
       packetsDecoded: this.packetsDecoded,
@@ -183,6 +262,10 @@ export class CaptureStreamDecoder {
       interfaces: all.map((i) => ({ ...i.info })),
       unsupportedInterfaces: this.unsupported.slice(),
     };
+  }
+
+  private compression(): CaptureCompression {
+    return this.inflater === null ? 'none' : 'gzip';
   }
 
   /** Fills the carried partial record from the chunk; returns where the chunk continues, -1 if it was used up. */
@@ -255,7 +338,7 @@ export class CaptureStreamDecoder {
         const magic = ((buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!) >>> 0;
         if (magic === PCAP_MICRO || magic === PCAP_MICRO_SWAPPED || magic === PCAP_NANO || magic === PCAP_NANO_SWAPPED) return PCAP_HEADER_LENGTH;
         if (magic === BLOCK_SHB) return this.blockLength(buf, pos, available, true);
-        throw new CaptureFormatError(this.source, this.base + pos, `unknown magic number 0x${magic.toString(16).padStart(8, '0')} (neither pcap nor pcapng)`);
+        throw new CaptureFormatError(this.source, 0, `unknown magic number 0x${magic.toString(16).padStart(8, '0')} (neither pcap nor pcapng)`);
       }
       default:
         return -1;
@@ -269,7 +352,7 @@ export class CaptureStreamDecoder {
     if (isSection) {
       const order = sectionByteOrder(buf, pos);
       if (order === undefined) {
-        if (first) throw new CaptureFormatError(this.source, this.base + pos, 'pcapng section header has an unknown byte-order magic');
+        if (first) throw new CaptureFormatError(this.source, 0, 'pcapng section header has an unknown byte-order magic');
         return -1;
       }
       littleEndian = order;
@@ -278,9 +361,11 @@ export class CaptureStreamDecoder {
       ? (buf[pos + 4]! | (buf[pos + 5]! << 8) | (buf[pos + 6]! << 16) | (buf[pos + 7]! << 24)) >>> 0
       : ((buf[pos + 4]! << 24) | (buf[pos + 5]! << 16) | (buf[pos + 6]! << 8) | buf[pos + 7]!) >>> 0;
     if (length < MIN_BLOCK_LENGTH || length % 4 !== 0 || length > MAX_RECORD_LENGTH) {
-      if (first) throw new CaptureFormatError(this.source, this.base + pos, `pcapng section header has an impossible length ${length}`);
+      if (first) throw new CaptureFormatError(this.source, 0, `pcapng section header has an impossible length ${length}`);
       return -1;
     }
+    // Refused as soon as its length is known, so a file that ends inside such a block says the same.
+    if (first && length < MIN_SHB_LENGTH) throw new CaptureFormatError(this.source, 0, shortSectionWhy(length));
     return length;
   }
 
@@ -320,9 +405,11 @@ export class CaptureStreamDecoder {
     this.pcapInterface = {
       info: { index: 0, linkType, snapLength, ticksPerSecond: nano ? 1e9 : 1e6, timeOffsetSec: 0, supported },
       offset: 0,
-      skipReason: supported ? '' : `unsupported link type ${linkType}`,
+      skipReason: supported ? '' : unsupportedLinkTypeReason(linkType),
     };
-    if (!supported) throw new UnsupportedLinkTypeError(linkType, this.source);
+    // Not thrown: the file is readable, only its packets cannot be dissected; every one of them is
+    // counted as skipped under this reason, so the caller can report what the capture holds.
+    if (!supported) this.unsupported.push(new UnsupportedLinkTypeError(linkType, this.source));
     this.stage = STAGE_PCAP;
   }
 
@@ -343,6 +430,11 @@ export class CaptureStreamDecoder {
       this.addProblem(fileOffset, this.packetsRead, REASON_TRAILER_MISMATCH, REASON_TRAILER_MISMATCH);
     }
     const type = this.u32(buf, pos);
+    const minimum = minimumBlockLength(type);
+    if (length < minimum) {
+      this.shortBlock(type, length, minimum, fileOffset);
+      return;
+    }
     switch (type) {
       case BLOCK_EPB: {
         const iface = this.section[this.u32(buf, pos + 8)];
@@ -379,18 +471,42 @@ export class CaptureStreamDecoder {
     }
   }
 
-  private checkPacketBlock(iface: InterfaceState | undefined, id: number, captured: number, room: number, fileOffset: number): boolean {
-    if (iface !== undefined && captured <= room) return true;
+  /**
+   * A block too short for its own fixed fields: a packet block is a packet that cannot be read; an
+   * interface description block declares an interface whose packets cannot be read.
+   */
+  private shortBlock(type: number, length: number, minimum: number, fileOffset: number): void {
+    const detail = `${REASON_SHORT_BLOCK} (${blockName(type)} of ${length} bytes, its fixed fields take ${minimum})`;
+    if (type === BLOCK_IDB) {
+      this.addProblem(fileOffset, this.packetsRead, REASON_SHORT_BLOCK, detail);
+      this.section.push(null);
+      return;
+    }
+    const index = this.packetsRead++;
+    this.packetProblems++;
+    this.addProblem(fileOffset, index, REASON_SHORT_BLOCK, detail);
+  }
+
+  private checkPacketBlock(iface: InterfaceState | null | undefined, id: number, captured: number, room: number, fileOffset: number): boolean {
+    if (iface != null && captured <= room) return true;
     const index = this.packetsRead++;
     this.packetProblems++;
     if (iface === undefined) this.addProblem(fileOffset, index, REASON_NO_INTERFACE, `${REASON_NO_INTERFACE} (interface ${id})`);
+    else if (iface === null) this.addProblem(fileOffset, index, REASON_UNREADABLE_INTERFACE, `${REASON_UNREADABLE_INTERFACE} (interface ${id})`);
     else this.addProblem(fileOffset, index, REASON_EPB_OVERRUN, `${REASON_EPB_OVERRUN} (${captured} bytes, room for ${room})`);
     return false;
   }
 
   private sectionHeader(buf: Uint8Array, pos: number, length: number, fileOffset: number): void {
-    const order = sectionByteOrder(buf, pos);
     const first = fileOffset === 0;
+    // A short first one was refused by blockLength as soon as its length was read. A later one starts
+    // a section whose version is unknown, so nothing after it can be trusted to be read right.
+    if (length < MIN_SHB_LENGTH) {
+      this.addProblem(fileOffset, this.packetsRead, REASON_SHORT_BLOCK, `${REASON_SHORT_BLOCK} (${blockName(BLOCK_SHB)} of ${length} bytes, its fixed fields take ${MIN_SHB_LENGTH}; the rest of the capture cannot be read)`);
+      this.stage = STAGE_STOPPED;
+      return;
+    }
+    const order = sectionByteOrder(buf, pos);
     const major = order === undefined ? -1 : order ? buf[pos + 12]! | (buf[pos + 13]! << 8) : (buf[pos + 12]! << 8) | buf[pos + 13]!;
     if (order === undefined || major !== 1) {
       const why = order === undefined ? 'unknown byte-order magic' : `unsupported pcapng version ${major}`;
@@ -435,7 +551,7 @@ export class CaptureStreamDecoder {
     const state: InterfaceState = {
       info: { index, linkType, snapLength, ticksPerSecond, timeOffsetSec, supported },
       offset: timeOffsetSec,
-      skipReason: supported ? '' : `unsupported link type ${linkType}`,
+      skipReason: supported ? '' : unsupportedLinkTypeReason(linkType),
     };
     if (!supported) this.unsupported.push(new UnsupportedLinkTypeError(linkType, this.source, index));
     this.interfaces.push(state);
@@ -444,9 +560,16 @@ export class CaptureStreamDecoder {
 
   private frame(buf: Uint8Array, start: number, captured: number, wire: number, iface: InterfaceState, timeSec: number, fileOffset: number): void {
     const index = this.packetsRead++;
-    this.lastTimeSec = timeSec;
+    // False for NaN too. The flow stage's windows and flow tables, and AWS's start/end, assume this range.
+    const inRange = timeSec >= MIN_PACKET_TIME_SEC && timeSec < MAX_PACKET_TIME_SEC;
+    if (inRange) this.lastTimeSec = timeSec;
     if (iface.skipReason !== '') {
       this.skip(iface.skipReason);
+      return;
+    }
+    if (!inRange) {
+      this.packetProblems++;
+      if (this.countProblem(REASON_TIME_RANGE)) this.keepProblem(fileOffset, index, `${REASON_TIME_RANGE} (${timeSec} s since 1970; a packet time must lie in [1970-01-01T00:00:00Z, 2106-02-07T06:28:16Z))`);
       return;
     }
     const p = this.packet;
@@ -497,6 +620,43 @@ export class CaptureStreamDecoder {
     this.addProblem(fileOffset, this.packetsRead, REASON_CORRUPT_LENGTH, REASON_CORRUPT_LENGTH);
     this.stage = STAGE_STOPPED;
   }
+}
+
+/** Length of a block type's fixed fields, trailing length included; 12 (type, length, trailing length) for the types skipped unread. */
+function minimumBlockLength(type: number): number {
+  switch (type) {
+    case BLOCK_IDB:
+      return MIN_IDB_LENGTH;
+    case BLOCK_EPB:
+      return MIN_EPB_LENGTH;
+    case BLOCK_PB:
+      return MIN_PB_LENGTH;
+    case BLOCK_SPB:
+      return MIN_SPB_LENGTH;
+    default:
+      return MIN_BLOCK_LENGTH;
+  }
+}
+
+function blockName(type: number): string {
+  switch (type) {
+    case BLOCK_SHB:
+      return 'section header block';
+    case BLOCK_IDB:
+      return 'interface description block';
+    case BLOCK_EPB:
+      return 'enhanced packet block';
+    case BLOCK_PB:
+      return 'packet block';
+    case BLOCK_SPB:
+      return 'simple packet block';
+    default:
+      return `block of type 0x${type.toString(16).padStart(8, '0')}`;
+  }
+}
+
+function shortSectionWhy(length: number): string {
+  return `pcapng section header block of ${length} bytes, shorter than its ${MIN_SHB_LENGTH} bytes of fixed fields`;
 }
 
 /** true: little-endian section, false: big-endian, undefined: not a byte-order magic. */

@@ -1,5 +1,7 @@
 // Errors the capture readers throw. Per-packet trouble is never thrown: it is counted as a
-// DecodeProblem; only a capture whose file header cannot be read stops a run.
+// DecodeProblem; only a capture whose file header (or gzip data) cannot be read stops a run.
+
+import { linkTypeName } from './link-types.ts';
 
 /** The capture's file header (or a section header) cannot be read, so no packet can be framed. */
 export class CaptureFormatError extends Error {
@@ -16,8 +18,9 @@ export class CaptureFormatError extends Error {
 }
 
 /**
- * A link-layer type the decoder has no dissector for. A pcap file has one link type, so it is
- * thrown; a pcapng interface with such a type is reported in the stats and its packets are skipped.
+ * A link-layer type the decoder has no dissector for. Not thrown by the decoder: the interface (a
+ * pcap file's only one, or a pcapng IDB) is listed in the stats and its packets are counted as
+ * skipped under the reason "unsupported link type N (NAME)".
  */
 export class UnsupportedLinkTypeError extends Error {
   override readonly name = 'UnsupportedLinkTypeError';
@@ -28,6 +31,7 @@ export class UnsupportedLinkTypeError extends Error {
     readonly interfaceIndex?: number,
   ) {
     const where = interfaceIndex === undefined ? source : `${source} interface ${interfaceIndex}`;
-    super(`${where}: unsupported link-layer type ${linkType}`);
+    const name = linkTypeName(linkType);
+    super(`${where}: unsupported link-layer type ${linkType}${name === undefined ? '' : ` (${name})`}`);
   }
 }

@@ -173,6 +173,21 @@ describe('IPv4', () => {
     assert.equal(packets[0]!.tcpFlags, 0x10);
   });
 
+  it('a TCP header cut by the snap length still counts: ports from 4 captured bytes, flags only if byte 13 was captured', () => {
+    const full = ethernet(0x0800, ipv4({ src: '10.1.1.1', dst: '10.2.2.2', protocol: TCP, payload: tcp(40001, 443, 0x18, new Array(1000).fill(7)) }));
+    // Ethernet 14 + IPv4 20, then this many TCP header bytes.
+    const expected: [tcpBytes: number, flags: number][] = [[4, 0], [10, 0], [13, 0], [14, 0x18], [19, 0x18]];
+    const { packets, stats } = decodeFrames(LINKTYPE_ETHERNET, expected.map(([n]) => ({ frame: full.slice(0, 34 + n), wireLength: full.length })));
+    assert.equal(stats.problemCount, 0, JSON.stringify(stats.problems));
+    assert.deepEqual(packets.map((p) => [p.src, p.dst, p.srcPort, p.dstPort, p.ipBytes, p.tcpFlags]), expected.map(([, flags]) => ['10.1.1.1', '10.2.2.2', 40001, 443, 1040, flags]));
+    // UDP has counted from its ports alone all along; a cut inside the ports stays a problem, for both.
+    const datagram = ipv4({ protocol: UDP, payload: udp(5353, 53, new Array(100).fill(1)) });
+    const segment = ipv4({ protocol: TCP, payload: tcp(40001, 443, 0x18) });
+    const more = decodeFrames(LINKTYPE_RAW, [datagram.slice(0, 24), datagram.slice(0, 23), segment.slice(0, 23)].map((frame) => ({ frame, wireLength: 128 })));
+    assert.deepEqual(more.packets.map((p) => [p.srcPort, p.dstPort, p.ipBytes]), [[5353, 53, 128]]);
+    assert.deepEqual(more.stats.problems.map((p) => p.reason), ['truncated UDP header (3 bytes captured)', 'truncated TCP header (3 bytes captured)']);
+  });
+
   it('uses the frame length when the total length is 0 (segmentation offload)', () => {
     const p = only(LINKTYPE_ETHERNET, ethernet(0x0800, ipv4({ protocol: TCP, totalLength: 0, payload: tcp(1, 2, 0x18, new Array(100).fill(1)) })));
     assert.equal(p.ipBytes, 20 + 20 + 100);
@@ -297,7 +312,7 @@ describe('malformed and truncated packets are counted problems', () => {
     ['IPv4 header length below 20', LINKTYPE_RAW, [0x43, ...tcpV4.slice(1)], /^bad IPv4 header length \(12 bytes\)$/],
     ['IPv4 header length beyond the capture', LINKTYPE_RAW, [0x4f, ...tcpV4.slice(1, 40)], /^IPv4 header beyond captured bytes \(40 bytes captured\)$/],
     ['truncated IPv4 header', LINKTYPE_RAW, tcpV4.slice(0, 12), /^truncated IPv4 header \(12 bytes captured\)$/],
-    ['truncated TCP header', LINKTYPE_RAW, ipv4({ protocol: TCP, payload: tcp(1, 2, 2).slice(0, 10) }), /^truncated TCP header \(10 bytes captured\)$/],
+    ['truncated TCP header', LINKTYPE_RAW, ipv4({ protocol: TCP, payload: tcp(1, 2, 2).slice(0, 3) }), /^truncated TCP header \(3 bytes captured\)$/],
     ['truncated UDP header', LINKTYPE_RAW, ipv4({ protocol: UDP, payload: [0, 53] }), /^truncated UDP header \(2 bytes captured\)$/],
     ['truncated IPv6 header', LINKTYPE_RAW, ipv6({ next: UDP, payload: [] }).slice(0, 30), /^truncated IPv6 header \(30 bytes captured\)$/],
     ['truncated Ethernet header', LINKTYPE_ETHERNET, [1, 2, 3, 4, 5, 6, 7, 8], /^truncated Ethernet header \(8 bytes captured\)$/],

@@ -365,11 +365,12 @@ export class FrameDecoder {
     const p = this.packet;
     switch (protocol) {
       case PROTO_TCP:
-        // Ports and the flags byte (offset 13) must be there to count the segment correctly.
-        if (end - at < 14) return this.fail('truncated TCP header', end - at);
+        // The ports are what the segment is counted under (tshark shows them on a header the snap
+        // length cut short, and so counts the packet); the flags byte (offset 13) only if captured.
+        if (end - at < 4) return this.fail('truncated TCP header', end - at);
         p.srcPort = (buf[at]! << 8) | buf[at + 1]!;
         p.dstPort = (buf[at + 2]! << 8) | buf[at + 3]!;
-        p.tcpFlags = buf[at + 13]!;
+        p.tcpFlags = end - at >= 14 ? buf[at + 13]! : 0;
         return DECODED;
       case PROTO_UDP:
       case PROTO_UDPLITE:

@@ -1,8 +1,17 @@
 // The decoder's output for one packet. One object is reused for every packet of a run (the hot
 // path allocates nothing per packet); consumers copy what they keep before the next packet.
 
+/**
+ * The packet times the decoder hands on: [1970-01-01T00:00:00Z, 2106-02-07T06:28:16Z). A record's
+ * start and end are whole seconds the flow table keeps as unsigned 32-bit numbers, and any time in
+ * this range fits AWS's text format, Parquet INT64 and DuckDB BIGINT; a packet outside it (a corrupt
+ * or hostile pcapng if_tsoffset / if_tsresol / timestamp) is a decode problem, never a packet.
+ */
+export const MIN_PACKET_TIME_SEC = 0;
+export const MAX_PACKET_TIME_SEC = 2 ** 32;
+
 export interface DecodedPacket {
-  /** Capture time, seconds since the Unix epoch (fractional). */
+  /** Capture time, seconds since the Unix epoch (fractional), within [MIN_PACKET_TIME_SEC, MAX_PACKET_TIME_SEC). */
   timeSec: number;
   /**
    * Bytes holding the frame; addresses are read from here at srcOffset/dstOffset. This may be a

@@ -1,5 +1,6 @@
-// Reads a pcap or pcapng file in large chunks (two buffers, so the next read overlaps decoding the
-// current one) and streams it through a CaptureStreamDecoder: memory stays flat whatever the file size.
+// Reads a pcap or pcapng file (or either gzip-compressed) in large chunks (two buffers, so the next
+// read overlaps decoding the current one) and streams it through a CaptureStreamDecoder: memory stays
+// flat whatever the file size.
 
 import { open } from 'node:fs/promises';
 import type { CaptureStats } from './capture-stats.ts';
@@ -17,8 +18,8 @@ export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
 
 /**
  * Decodes every packet of the capture at `path`, calling `onPacket` with the run's one reused packet
- * object. Rejects with CaptureFormatError (unreadable file header), UnsupportedLinkTypeError (pcap
- * with a link type that has no decoder) or the file system's error; per-packet trouble is counted.
+ * object. Rejects with CaptureFormatError (unreadable file header, corrupt gzip data) or the file
+ * system's error; per-packet trouble, and a link type without a decoder, is counted in the stats.
  */
 export async function readCapture(path: string, onPacket: (packet: DecodedPacket) => void, options: ReadCaptureOptions = {}): Promise<CaptureStats> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;

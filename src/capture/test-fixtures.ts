@@ -251,7 +251,8 @@ export function decodeBytes(bytes: Uint8Array, chunkSize = bytes.length || 1, op
   const decoder = new CaptureStreamDecoder((p) => packets.push(snapshot(p)), { source: 'fixture', ...options });
   for (let at = 0; at < bytes.length; at += chunkSize) {
     // Copy each chunk and scribble over it afterwards: the decoder must not keep references into it.
-    const chunk = bytes.slice(at, at + chunkSize);
+    // (Uint8Array's slice copies; a Buffer's would not.)
+    const chunk = Uint8Array.prototype.slice.call(bytes, at, at + chunkSize);
     decoder.push(chunk);
     chunk.fill(0xee);
   }

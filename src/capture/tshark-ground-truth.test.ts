@@ -10,8 +10,9 @@
 //   any fragment of (src, dst, id, protocol) are applied to all of them.
 // - Bytes are the IP length: IPv4 total length, IPv6 40 + payload length.
 
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -23,6 +24,7 @@ import type { DecodedPacket } from './packet.ts';
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PCAP_DIR = resolve(REPO_ROOT, '../shared/testdata/pcap');
 const TSHARK = '/usr/bin/tshark';
+const EDITCAP = '/usr/bin/editcap';
 
 /** Files whose tshark view legitimately differs from an interface's view, with the reason. */
 const EXCLUDED: Record<string, string> = {};
@@ -234,5 +236,41 @@ describe('decoder agrees with tshark on every shared test capture', { concurrenc
         assert.ok(Math.abs(ours.times[i]! - expected) < 1e-6, `IP packet ${i}: time ${ours.times[i]} != tshark ${expected}`);
       }
     });
+  }
+});
+
+/** Shared TCP captures, with the offset of the TCP header in their frames. */
+const SNAP_CASES: [file: string, transportOffset: number][] = [
+  ['tcpdump/mptcp-v1.pcap', 16 + 20], // Linux cooked v1, IPv4, TCP with options
+  ['tcpdump/dns_tcp.pcap', 14 + 20],
+  ['tcpdump/bigtcp-ipv4.pcap', 14 + 20],
+  ['tcpdump/gso-ipv6.pcap', 14 + 40],
+];
+
+describe('TCP headers cut by the snap length (editcap -s) count as tshark counts them', { concurrency: 2 }, () => {
+  if (!existsSync(PCAP_DIR)) return;
+  if (!existsSync(TSHARK) || !existsSync(EDITCAP)) {
+    it('needs tshark and editcap', (t) => t.skip(`${TSHARK} or ${EDITCAP} is not installed (Debian package tshark): the comparison did not run`));
+    return;
+  }
+  for (const [file, offset] of SNAP_CASES) {
+    // 4 bytes: the ports and nothing else; 10 and 13: the flags (byte 13) not captured either.
+    for (const kept of [4, 10, 13]) {
+      it(`${file} cut ${kept} bytes into its TCP header`, async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'vpcflow-snap-'));
+        try {
+          const cut = join(dir, 'cut.pcap');
+          execFileSync(EDITCAP, ['-s', String(offset + kept), join(PCAP_DIR, file), cut]);
+          const run = await runTshark(cut);
+          assert.equal(run.error, undefined, `tshark: ${run.error}`);
+          const theirs = tsharkSummary(run.stdout);
+          const ours = await ourSummary(cut);
+          assert.ok(theirs.totals.size > 0);
+          assert.deepEqual(sorted(ours.totals), sorted(theirs.totals));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
   }
 });

@@ -6,7 +6,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from './client.ts';
 
 export const LIVE_DEMO_IDS = {
   vpc: 'vpc-0a1b2c3d4e5f60718',
@@ -76,6 +75,15 @@ function onPath(tool: string): boolean {
   }
 }
 
+/** Namespaces named `<prefix>-…` on this host. */
+export function liveNamespacesWithPrefix(prefix: string): string[] {
+  const text = execFileSync('ip', ['-j', 'netns', 'list'], { encoding: 'utf8' }).trim();
+  if (text === '') return [];
+  return (JSON.parse(text) as { name?: unknown }[])
+    .map((n) => n.name)
+    .filter((n): n is string => typeof n === 'string' && n.startsWith(`${prefix}-`));
+}
+
 /** A namespace prefix no running `serve --realize` (default `vf`) or test uses. */
 export function demoPrefix(): string {
   let s = '';
@@ -94,60 +102,90 @@ const udp = () => new Promise((ok) => { const s = require('dgram').createSocket(
 `;
 
 export interface LiveDemoOptions {
-  api: Client;
+  api: { call<T>(path: string, body?: unknown): Promise<T> };
   out: (line?: string) => void;
   /** Waits for the flow log's windows to be delivered. */
   intervalSec: number;
+  /** Aborts the traffic (its programs are stopped) and the wait for delivery. */
+  signal?: AbortSignal;
 }
 
 /** Runs traffic on the realized demo network (already applied, flow logs created) and prints what was recorded. */
 export async function runLiveTraffic(o: LiveDemoOptions): Promise<void> {
-  const { api, out } = o;
+  const { api, out, signal } = o;
   const argvIn = async (instance: string, command: string[]): Promise<string[]> => (await api.call<{ Argv: string[] }>('/v1/vpcflow/ExecArgs', { InstanceId: instance, Command: command })).Argv;
   const serverArgv = await argvIn(I.web, [process.execPath, '-e', HTTP_SERVER]);
+  signal?.throwIfAborted();
   out(`$ vpcflow exec ${I.web} -- node -e "<http server on ${WEB}:80>" &`);
   const web = spawn(serverArgv[0]!, serverArgv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the demo web server did not start within 10 s')), 10_000);
+      const timer = setTimeout(() => fail(new Error('the demo web server did not start within 10 s')), 10_000);
+      const onAbort = () => fail(signal!.reason);
+      function fail(e: unknown) {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        reject(e);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       web.stdout!.on('data', (d: Buffer) => {
         if (d.toString().includes('listening')) {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           resolve();
         }
       });
-      web.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the demo web server exited with ${code}`));
-      });
+      web.once('error', (e) => fail(e));
+      web.once('exit', (code) => fail(new Error(`the demo web server exited with ${code}`)));
     });
     out(`$ vpcflow exec ${I.client} -- node -e "<3× GET http://${WEB}/, connect ${WEB}:22, UDP to ${WEB}:53>"`);
-    const result = await run(await argvIn(I.client, [process.execPath, '-e', HTTP_CLIENT]));
+    const result = await run(await argvIn(I.client, [process.execPath, '-e', HTTP_CLIENT]), signal);
     out(`  ${result.stdout.trim()}   (HTTP allowed; SSH dropped by the web security group; UDP dropped by the web subnet's ACL)`);
     if (onPath('ping')) {
       out(`$ vpcflow exec ${I.client} -- ping -c 2 -W 1 ${WEB}`);
-      const ping = await run(await argvIn(I.client, ['ping', '-c', '2', '-W', '1', WEB]));
+      const ping = await run(await argvIn(I.client, ['ping', '-c', '2', '-W', '1', WEB]), signal);
       out(`  exit ${ping.code}   (ICMP denied by rule 120 of ${I.webAcl})`);
     }
   } finally {
-    stopChild(web);
+    await stopChild(web);
   }
   const waitSec = o.intervalSec + 3;
   out(`\nwaiting ${waitSec} s for the ${o.intervalSec}-second windows to close and be delivered...`);
-  await sleep(waitSec * 1000);
-}
-
-function run(argv: string[]): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
-    c.once('error', reject);
-    c.once('close', (code) => resolve({ code: code ?? 1, stdout }));
+  await sleep(waitSec * 1000, undefined, signal ? { signal } : {}).catch((e: unknown) => {
+    throw signal?.aborted ? signal.reason : e;
   });
 }
 
-function stopChild(c: ChildProcess): void {
-  if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+/** Runs argv to its end; an abort stops the program and rejects with the abort's reason. */
+function run(argv: string[], signal?: AbortSignal): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const onAbort = () => {
+      void stopChild(c);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let stdout = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.once('error', (e) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+    c.once('close', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ code: code ?? 1, stdout });
+    });
+  });
+}
+
+/** SIGTERM, and SIGKILL when it is still there after 2 s; resolves once it exited. */
+async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+  c.kill('SIGTERM');
+  const timer = setTimeout(() => c.kill('SIGKILL'), 2000);
+  await gone;
+  clearTimeout(timer);
 }

@@ -3,15 +3,18 @@
 // present the network is realized on this host and real programs make the traffic (demo-live.ts);
 // elsewhere a generated capture of the same kind of traffic is ingested.
 
-import { mkdtempSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { startServer } from '../app/server.ts';
-import { Client } from './client.ts';
+import { startServer, type RunningServer } from '../app/server.ts';
+import { checkPrefix } from '../dataplane/names.ts';
+import { down } from '../dataplane/realize.ts';
+import { formatArgv } from '../dataplane/teardown.ts';
+import { Client, CliError, EXIT } from './client.ts';
 import { demoCapture } from './demo-traffic.ts';
+import { exitCodeOfSignal } from './exec-command.ts';
 import { printRows } from './output.ts';
-import { createReadStream, existsSync } from 'node:fs';
-import { LIVE_DEMO_NETWORK, demoPrefix, liveDemoUnavailable, runLiveTraffic } from './demo-live.ts';
+import { LIVE_DEMO_NETWORK, demoPrefix, liveDemoUnavailable, liveNamespacesWithPrefix, runLiveTraffic } from './demo-live.ts';
 
 export const DEMO_NETWORK = `account: "111122223333"
 region: us-east-1
@@ -35,22 +38,117 @@ export type DemoMode = 'auto' | 'live' | 'capture';
 /** Seconds per window in the live demo (an extension: AWS allows 60 and 600). */
 const LIVE_INTERVAL_SEC = 5;
 
-export async function runDemo(opts: { port: number; keep: boolean; mode: DemoMode }): Promise<void> {
+export interface DemoOptions {
+  port: number;
+  keep: boolean;
+  mode: DemoMode;
+  /** Name prefix of the live demo's namespaces (default: a random `vfd…`). */
+  dataplanePrefix?: string;
+}
+
+const INTERRUPTING = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * From construction to dispose(), SIGINT/SIGTERM/SIGHUP do not end the process: they abort the
+ * demo's waits and make the next step throw, so its cleanup runs (the server, every namespace it
+ * built and whatever runs in them, the temporary folder) before it exits with 128 + signal.
+ */
+class Interruption {
+  signal: NodeJS.Signals | undefined;
+  private readonly controller = new AbortController();
+  private readonly handlers = INTERRUPTING.map((sig) => [sig, () => this.on(sig)] as const);
+
+  constructor(private readonly out: (s?: string) => void) {
+    for (const [sig, h] of this.handlers) process.on(sig, h);
+    // After SIGHUP the terminal may be gone: a failed write must not end the process before its cleanup.
+    process.stdout.on('error', ignore);
+    process.stderr.on('error', ignore);
+  }
+
+  get abortSignal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private on(sig: NodeJS.Signals): void {
+    if (this.signal) {
+      this.out(`${sig}: still removing what the demo built; it exits when that is done`);
+      return;
+    }
+    this.signal = sig;
+    this.out(`\n${sig}: stopping the demo and removing what it built...`);
+    this.controller.abort(new DemoInterrupted(sig));
+  }
+
+  /** Throws once a signal came. */
+  check(): void {
+    if (this.signal) throw new DemoInterrupted(this.signal);
+  }
+
+  dispose(): void {
+    for (const [sig, h] of this.handlers) process.off(sig, h);
+    process.stdout.off('error', ignore);
+    process.stderr.off('error', ignore);
+  }
+}
+
+const ignore = (): void => undefined;
+
+class DemoInterrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+export async function runDemo(opts: DemoOptions): Promise<void> {
   const out = (s = '') => process.stdout.write(s + '\n');
   const unavailable = opts.mode === 'capture' ? 'you asked for --capture' : liveDemoUnavailable();
   if (unavailable && opts.mode === 'live') throw new Error(`the live demo cannot run here: ${unavailable}`);
   const live = unavailable === undefined;
+  let prefix: string | undefined;
+  if (live) {
+    try {
+      prefix = checkPrefix(opts.dataplanePrefix ?? demoPrefix());
+    } catch {
+      throw new CliError(`--dataplane-prefix: '${opts.dataplanePrefix}' is not a namespace prefix (a lowercase letter, then 1 to 11 lowercase letters or digits)`, EXIT.usage);
+    }
+    // Its namespaces are all removed at the end: they must not be somebody else's.
+    const taken = liveNamespacesWithPrefix(prefix);
+    if (taken.length) throw new CliError(`--dataplane-prefix ${prefix}: namespaces ${taken.join(', ')} exist already; choose another prefix`, EXIT.usage);
+  }
   if (!live) out(`(not building a real network because ${unavailable}: ingesting a generated capture instead)\n`);
-  const dir = mkdtempSync(join(tmpdir(), 'vpcflow-demo-'));
-  const prefix = live ? demoPrefix() : undefined;
-  const server = await startServer({
-    dataDir: join(dir, 'data'), port: opts.port, quiet: true,
-    ...(live ? { realize: true, dataplanePrefix: prefix, allowShortIntervals: true } : {}),
-  }, false);
-  const api = new Client(server.url, server.operator);
-  let realized = false;
+  const interruption = new Interruption(out);
   try {
-    out(`vpcflow demo — server ${server.url}, data in ${join(dir, 'data')}${live ? `, namespaces ${prefix}-*` : ''}\n`);
+    await demoSteps(opts, live, prefix, interruption, out);
+  } finally {
+    interruption.dispose();
+  }
+}
+
+async function demoSteps(opts: DemoOptions, live: boolean, prefix: string | undefined, interruption: Interruption, out: (s?: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcflow-demo-'));
+  const dataDir = join(dir, 'data');
+  let server: RunningServer | undefined;
+  let realized = false;
+  let failure: unknown;
+  try {
+    server = await startServer({
+      dataDir, port: opts.port, quiet: true,
+      ...(live ? { realize: true, dataplanePrefix: prefix, allowShortIntervals: true } : {}),
+    }, false);
+    const raw = new Client(server.url, server.operator);
+    // Each request runs to its end (the server is in this process: an abandoned apply would go on
+    // building namespaces during the cleanup); a signal stops the demo before the next one.
+    const api = {
+      call: async <T>(path: string, body?: unknown): Promise<T> => {
+        interruption.check();
+        const r = await raw.call<T>(path, body);
+        interruption.check();
+        return r;
+      },
+      upload: raw.upload.bind(raw),
+    };
+    out(`vpcflow demo — server ${server.url}, data in ${dataDir}${live ? `, namespaces ${prefix}-*` : ''}\n`);
+    // Set before the apply: a failed or interrupted apply may have built part of the network.
     realized = live;
     const applied = await api.call<{ Changes: { Action: string; ResourceType: string; ResourceId: string }[] }>('/v1/vpcflow/Apply', { Document: live ? LIVE_DEMO_NETWORK : DEMO_NETWORK, SourceName: 'demo-network.yaml' });
     out(`$ vpcflow apply demo-network.yaml   (${applied.Changes.length} changes${live ? ', now real on this host' : ''})`);
@@ -69,10 +167,12 @@ export async function runDemo(opts: { port: number; keep: boolean; mode: DemoMod
       out(`$ vpcflow flow-logs create --resource-type ${f.ResourceType} ... --log-destination-type ${f.LogDestinationType}  → ${r.FlowLogIds.join(', ')}`);
     }
     if (live) {
-      await runLiveTraffic({ api, out, intervalSec: interval });
+      await runLiveTraffic({ api, out, intervalSec: interval, signal: interruption.abortSignal });
     } else {
-      await ingestGeneratedTraffic(api, dir, out);
+      await ingestGeneratedTraffic(raw, dir, out);
+      await importRecordedVerdicts(raw, out);
     }
+    interruption.check();
 
     const events = await api.call<{ events: { logStreamName: string; message: string }[] }>('/v1/logs/FilterLogEvents', { logGroupName: '/vpc/demo', filterPattern: '[version, account, eni, src, dst, srcport, dstport, protocol, packets, bytes, start, end, action, status=OK]', limit: 20 });
     out(`$ vpcflow logs filter /vpc/demo --filter-pattern '[..., status=OK]'   (first ${events.events.length})`);
@@ -93,15 +193,61 @@ export async function runDemo(opts: { port: number; keep: boolean; mode: DemoMod
       out(`\n$ vpcflow down   (removed ${down.Removed.length} namespaces)`);
     }
     out('\narchive objects (AWS S3 layout):');
-    const s3 = join(dir, 'data', 's3');
+    const s3 = join(dataDir, 's3');
     for (const f of existsSync(s3) ? listFiles(s3) : []) out(`  s3/${relative(s3, f)}  (${statSync(f).size} bytes)`);
-    out(`\nnext: 'vpcflow serve --data-dir ./data${live ? ' --realize' : ''}' and 'vpcflow --help'; the README has a tour.`);
-  } finally {
-    if (realized) await api.call('/v1/vpcflow/Down').catch((e: unknown) => out(`could not remove the demo's namespaces: ${e instanceof Error ? e.message : String(e)}`));
-    await server.stop();
-    if (opts.keep) out(`\ndemo data kept in ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
+    out(`\nnext: 'npx vpcflow serve --data-dir ./data${live ? ' --realize' : ''}' and 'npx vpcflow --help'; the README has a tour.`);
+  } catch (e) {
+    failure = e;
   }
+  const problems = await cleanUp({ server, realized, live, prefix, dataDir, dir, keep: opts.keep, out });
+  const sig = interruption.signal;
+  if (sig) {
+    const left = problems.length ? `; NOT removed: ${problems.join('; ')}` : '; nothing it built is left';
+    throw new CliError(`vpcflow demo: interrupted by ${sig}${left}`, exitCodeOfSignal(sig));
+  }
+  if (failure !== undefined) {
+    if (problems.length) out(`the demo failed, and its cleanup too: ${problems.join('; ')}`);
+    throw failure;
+  }
+  if (problems.length) throw new CliError(`vpcflow demo: cleanup failed: ${problems.join('; ')}`, EXIT.serverError);
+}
+
+/**
+ * Removes everything the demo built, whatever state it stopped in, and says what it could not
+ * remove. The namespaces go through the server's Down when a network was realized (it stops the
+ * live path in order); after the server stopped, the data plane's own down removes whatever
+ * remains with the demo's prefix, also when Down failed or the server never answered.
+ */
+async function cleanUp(c: {
+  server: RunningServer | undefined; realized: boolean; live: boolean; prefix: string | undefined;
+  dataDir: string; dir: string; keep: boolean; out: (s?: string) => void;
+}): Promise<string[]> {
+  const problems: string[] = [];
+  const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  if (c.server && c.realized) {
+    await new Client(c.server.url, c.server.operator).call('/v1/vpcflow/Down').catch((e: unknown) => c.out(`the server could not remove the demo's namespaces (${message(e)}); removing them directly`));
+  }
+  if (c.server) await c.server.stop().catch((e: unknown) => problems.push(`stopping the demo server: ${message(e)}`));
+  if (c.live && c.prefix !== undefined) {
+    try {
+      const r = await down(join(c.dataDir, 'dataplane.json'), { prefix: c.prefix });
+      for (const p of r.stopped ?? []) c.out(`  stopped pid ${p.pid} (${formatArgv(p.argv)}) in namespace ${p.namespace}`);
+      if (r.removed.length) c.out(`  removed namespaces ${r.removed.join(', ')}`);
+      for (const b of r.busy) problems.push(`namespace ${b.namespace} lives on while processes ${b.pids.join(', ')} run in it`);
+    } catch (e) {
+      problems.push(`namespaces ${c.prefix}-*: ${message(e)}`);
+    }
+  }
+  if (c.keep) {
+    c.out(`\ndemo data kept in ${c.dir}`);
+  } else {
+    try {
+      rmSync(c.dir, { recursive: true, force: true });
+    } catch (e) {
+      problems.push(`the folder ${c.dir}: ${message(e)}`);
+    }
+  }
+  return problems;
 }
 
 async function ingestGeneratedTraffic(api: Client, dir: string, out: (s?: string) => void): Promise<void> {
@@ -118,6 +264,25 @@ async function ingestGeneratedTraffic(api: Client, dir: string, out: (s?: string
   writeFileSync(pcap, capture);
   const ingested = await api.upload<{ Packets: number; Records: number; Windows: number }>('/v1/vpcflow/Ingest?name=demo.pcap', createReadStream(pcap), capture.length);
   out(`$ vpcflow ingest demo.pcap  → ${ingested.Packets} packets, ${ingested.Windows} windows, ${ingested.Records} records delivered\n`);
+}
+
+/**
+ * A capture carries no verdicts (every packet in it was delivered), so without root the demo also shows
+ * REJECT: records that a live run of this demo produced on a real kernel, kept in examples/ and
+ * imported here as anyone imports AWS flow logs. Labelled as what they are.
+ */
+async function importRecordedVerdicts(api: Client, out: (s?: string) => void): Promise<void> {
+  const file = join(import.meta.dirname, '..', '..', 'examples', 'live-demo-records.log');
+  if (!existsSync(file)) return;
+  const group = '/vpc/demo-recorded-live';
+  const q = new URLSearchParams({ name: 'live-demo-records.log', logGroupName: group });
+  const r = await api.upload<{ Records: number }>(`/v1/vpcflow/Import?${q}`, createReadStream(file), statSync(file).size);
+  out(`$ vpcflow import examples/live-demo-records.log --log-group-name ${group}  → ${r.Records} records`);
+  out('  (RECORDED, not this machine\'s traffic: what a live run of this demo logged on a real kernel, where the');
+  out('   security group refused SSH and the network ACL refused DNS and ping; run the demo as root to make your own)');
+  const rejects = await api.call<{ events: { logStreamName: string; message: string }[] }>('/v1/logs/FilterLogEvents', { logGroupName: group, filterPattern: 'REJECT', limit: 10 });
+  for (const e of rejects.events) out(`  ${e.logStreamName} ${e.message}`);
+  out();
 }
 
 function listFiles(dir: string): string[] {

@@ -6,10 +6,14 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { Client, CliError, EXIT } from './client.ts';
 import { printObject, printRows, type OutputFormat } from './output.ts';
 import { parseShorthand, ShorthandError } from './shorthand.ts';
+import { accountOption, inAccount } from './account.ts';
+import { parseTimeRange, TIME_FORMS } from './times.ts';
 
 interface ClientOpts {
   endpoint: string;
   output: OutputFormat;
+  /** See account.ts. */
+  account?: string;
 }
 
 /** Adds --endpoint and --output to a command (main.ts's helper, passed in to avoid an import cycle). */
@@ -33,20 +37,6 @@ function keyValue(option: string, text: string): [string, string] {
   const eq = text.indexOf('=');
   if (eq < 1) throw new CliError(`${option}: expected NAME=VALUE, got '${text}'`, EXIT.usage);
   return [text.slice(0, eq), text.slice(eq + 1)];
-}
-
-/**
- * A time for --start/--end: ISO 8601 (`2026-01-01T00:00:00Z`), milliseconds since the epoch, `now`,
- * or a duration before now (`90m`, `2h`, `1d`).
- */
-export function parseTimeArg(option: string, text: string, now = Date.now()): number {
-  if (text === 'now') return now;
-  if (/^\d{12,}$/.test(text)) return Number(text);
-  const ago = /^(\d+)(s|m|h|d|w)$/.exec(text);
-  if (ago) return now - Number(ago[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 }[ago[2] as 's'];
-  const t = Date.parse(text);
-  if (/^\d{4}-\d{2}-\d{2}/.test(text) && Number.isFinite(t)) return t;
-  throw new CliError(`${option}: expected an ISO 8601 time, ms since the epoch, 'now' or a duration ago like 2h, got '${text}'`, EXIT.usage);
 }
 
 /** The single metric transformation, from --metric-transformations (aws CLI shorthand or JSON) or the separate flags. */
@@ -90,7 +80,7 @@ function numberOrFail(option: string, text: string): number {
 }
 
 export function addMetricFilterCommands(logs: Command, withClient: WithClientOptions): void {
-  withClient(logs.command('put-metric-filter'))
+  accountOption(withClient(logs.command('put-metric-filter')))
     .description('create or replace a metric filter on a log group (aws logs put-metric-filter); it applies to events delivered from now on')
     .requiredOption('--log-group-name <name>', 'the log group')
     .requiredOption('--filter-name <name>', 'the filter\'s name (unique in the group)')
@@ -109,13 +99,13 @@ export function addMetricFilterCommands(logs: Command, withClient: WithClientOpt
         metricTransformations: o.metricTransformations as string | undefined, metricName: o.metricName as string | undefined, metricNamespace: o.metricNamespace as string | undefined,
         metricValue, defaultValue: o.defaultValue as string | undefined, unit: o.unit as string | undefined, dimension: o.dimension as string[] | undefined,
       });
-      const res = await new Client(o.endpoint).call('/v1/logs/PutMetricFilter', {
+      const res = await new Client(o.endpoint).call(inAccount('/v1/logs/PutMetricFilter', o.account as string | undefined), {
         logGroupName: o.logGroupName, filterName: o.filterName, filterPattern: o.filterPattern, metricTransformations: transformations,
       });
       if (o.output === 'json') printObject(res, 'json');
     });
 
-  withClient(logs.command('describe-metric-filters'))
+  accountOption(withClient(logs.command('describe-metric-filters')))
     .description('list metric filters, in filter-name order (aws logs describe-metric-filters)')
     .option('--log-group-name <name>', 'only this group\'s filters')
     .option('--filter-name-prefix <prefix>', 'only filters whose name starts with this (needs --log-group-name)')
@@ -129,7 +119,7 @@ export function addMetricFilterCommands(logs: Command, withClient: WithClientOpt
       let nextToken = o.nextToken;
       let last: { metricFilters: Record<string, unknown>[]; nextToken?: string };
       do {
-        last = await client.call('/v1/logs/DescribeMetricFilters', {
+        last = await client.call(inAccount('/v1/logs/DescribeMetricFilters', o.account), {
           logGroupName: o.logGroupName, filterNamePrefix: o.filterNamePrefix, metricName: o.metricName, metricNamespace: o.metricNamespace, limit: o.limit, nextToken,
         });
         all.push(...last.metricFilters);
@@ -145,50 +135,99 @@ export function addMetricFilterCommands(logs: Command, withClient: WithClientOpt
       }
     });
 
-  withClient(logs.command('delete-metric-filter'))
+  accountOption(withClient(logs.command('delete-metric-filter')))
     .description('delete a metric filter (aws logs delete-metric-filter); metric data already published stays')
     .requiredOption('--log-group-name <name>', 'the log group')
     .requiredOption('--filter-name <name>', 'the filter')
     .action(async (o: ClientOpts & { logGroupName: string; filterName: string }) => {
-      const res = await new Client(o.endpoint).call('/v1/logs/DeleteMetricFilter', { logGroupName: o.logGroupName, filterName: o.filterName });
+      const res = await new Client(o.endpoint).call(inAccount('/v1/logs/DeleteMetricFilter', o.account), { logGroupName: o.logGroupName, filterName: o.filterName });
       if (o.output === 'json') printObject(res, 'json');
     });
 
-  withClient(logs.command('test-metric-filter'))
+  // Tests touch no account's data, but the server resolves an account for every logs operation.
+  accountOption(withClient(logs.command('test-metric-filter')))
     .description('show which messages a filter pattern matches and the fields it extracts (aws logs test-metric-filter)')
     .requiredOption('--filter-pattern <pattern>', 'the pattern to try')
     .requiredOption('--log-event-messages <messages...>', 'up to 50 sample messages')
     .action(async (o: ClientOpts & { filterPattern: string; logEventMessages: string[] }) => {
-      printObject(await new Client(o.endpoint).call('/v1/logs/TestMetricFilter', { filterPattern: o.filterPattern, logEventMessages: o.logEventMessages }), o.output);
+      printObject(await new Client(o.endpoint).call(inAccount('/v1/logs/TestMetricFilter', o.account), { filterPattern: o.filterPattern, logEventMessages: o.logEventMessages }), o.output);
     });
 }
 
 export function addMetricsCommand(program: Command, withClient: WithClientOptions): void {
   const metrics = program.command('metrics').description('read the metrics that metric filters publish (CloudWatch statistics)');
-  withClient(metrics.command('get'), 'table')
+  accountOption(withClient(metrics.command('get'), 'table'))
     .description('statistics of one metric per period (CloudWatch get-metric-statistics): a metric is its namespace, name and exact set of dimensions')
     .requiredOption('--namespace <namespace>', 'the metric\'s namespace')
     .requiredOption('--metric <name>', 'the metric\'s name')
     .option('--dimension <name=value>', 'one of the metric\'s dimensions (repeat for each)', collect)
-    .requiredOption('--start <time>', "from (inclusive): ISO 8601, ms since the epoch, or a duration ago like 2h")
-    .option('--end <time>', 'until (exclusive); same forms, or now', 'now')
+    .requiredOption('--start <time>', `from (inclusive): ${TIME_FORMS}`)
+    .option('--end <time>', 'until (exclusive); same forms', 'now')
     .option('--period <seconds>', 'bucket length, a multiple of 60', positiveInt('--period'), 60)
     .option('--statistic <names...>', `any of ${STATISTICS.join(', ')} (default: all)`)
     .action(async (o: ClientOpts & { namespace: string; metric: string; dimension?: string[]; start: string; end: string; period: number; statistic?: string[] }) => {
       const now = Date.now();
-      const res = await new Client(o.endpoint).call<{ Label: string; Datapoints: Record<string, unknown>[] }>('/v1/metrics/GetMetricStatistics', {
+      const range = parseTimeRange({ option: '--start', text: o.start }, { option: '--end', text: o.end }, now);
+      const client = new Client(o.endpoint);
+      const path = inAccount('/v1/metrics/GetMetricStatistics', o.account);
+      const metric = {
         Namespace: o.namespace,
         MetricName: o.metric,
         Dimensions: (o.dimension ?? []).map((d) => {
           const [Name, Value] = keyValue('--dimension', d);
           return { Name, Value };
         }),
-        StartTime: parseTimeArg('--start', o.start, now),
-        EndTime: parseTimeArg('--end', o.end, now),
-        Period: o.period,
-        Statistics: o.statistic ?? STATISTICS,
+      };
+      const res = await client.call<{ Label: string; Datapoints: Record<string, unknown>[] }>(path, {
+        ...metric, StartTime: range.start, EndTime: range.end, Period: o.period, Statistics: o.statistic ?? STATISTICS,
       });
       if (o.output === 'json') printObject(res, 'json');
       else printRows(res.Datapoints, o.output, ['Timestamp', ...STATISTICS.filter((s) => (o.statistic ?? STATISTICS).includes(s)), 'Unit']);
+      if (!res.Datapoints.length) {
+        const newest = await newestMinute(client, path, metric, Math.max(now, range.end!)).catch(() => undefined);
+        process.stderr.write(emptyHint(metric, range.start!, range.end!, o.period, newest) + '\n');
+      }
     });
+}
+
+type MetricId = { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] };
+
+const MAX_DATAPOINTS = 1440;
+const YEAR_MS = 366 * 86_400_000;
+
+/**
+ * The minute of the metric's newest datapoint, at any time: a coarse query over everything, then
+ * narrower ones inside its newest period (each at most MAX_DATAPOINTS periods) down to 60 s —
+ * three or four queries from 1970 to a year ahead.
+ */
+async function newestMinute(client: Client, path: string, metric: MetricId, until: number): Promise<number | undefined> {
+  let lo = 0;
+  let hi = Math.ceil((until + YEAR_MS) / 60_000) * 60_000;
+  for (let step = 0; step < 8; step++) {
+    const period = Math.max(60, Math.ceil((hi - lo) / MAX_DATAPOINTS / 60_000) * 60);
+    const res = await client.call<{ Datapoints: { Timestamp: string }[] }>(path, { ...metric, StartTime: lo, EndTime: hi, Period: period, Statistics: ['SampleCount'] });
+    const last = res.Datapoints.at(-1);
+    if (!last) return undefined;
+    const t = Date.parse(last.Timestamp);
+    if (period === 60) return t;
+    lo = Math.max(lo, t);
+    hi = Math.min(hi, t + period * 1000);
+  }
+  return undefined;
+}
+
+/** Why `metrics get` found nothing, and where the data is when there is some. */
+export function emptyHint(metric: MetricId, start: number, end: number, period: number, newest: number | undefined): string {
+  const iso = (t: number) => new Date(t).toISOString();
+  const name = `${metric.Namespace}/${metric.MetricName}${metric.Dimensions.length ? ` {${metric.Dimensions.map((d) => `${d.Name}=${d.Value}`).join(', ')}}` : ''}`;
+  const why = 'A datapoint is stamped with the time of the events it counts (for an ingested capture: its packets\' time, not the upload\'s), '
+    + 'and live records arrive only once their aggregation window (60 or 600 s) has closed.';
+  const head = `no datapoints for ${name} from ${iso(start)} to ${iso(end)} (period ${period} s).`;
+  if (newest === undefined) {
+    return `${head} ${why} This metric has none at any time yet: a metric filter counts only events delivered after it was put `
+      + `(vpcflow logs describe-metric-filters --metric-name ${metric.MetricName} --metric-namespace ${metric.Namespace}).`;
+  }
+  const periodStart = Math.floor(newest / (period * 1000)) * period * 1000;
+  const where = newest >= end ? `--end ${iso(newest + 60_000)}` : `--start ${iso(periodStart)}`;
+  return `${head} ${why} The newest datapoint is in the ${period}-s period starting ${iso(periodStart)} (minute ${iso(newest)}): try ${where}.`;
 }

@@ -205,3 +205,29 @@ test('a YAML error names line and column once, without a dangling position', asy
     return true;
   });
 });
+
+test('a deeply nested document is refused before any parser sees it, and the process lives on', async () => {
+  for (const text of ['{"a":'.repeat(1000) + '1' + '}'.repeat(1000), '['.repeat(1000) + ']'.repeat(1000), '- '.repeat(1000) + 'x']) {
+    await assert.rejects(control.apply(text, 'deep.json'), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'DocumentTooDeep');
+      assert.match(e.message, /^deep\.json: refused at line \d+, column \d+: .*(64|256)/);
+      return true;
+    });
+  }
+  await control.apply(DEMO_NETWORK, 'network.yaml');
+  assert.ok(control.networkOf('111122223333').model);
+});
+
+test('a capture that matches no monitored interface warns, naming the addresses it saw most', async () => {
+  await withFlowLogs();
+  const foreign = demoCapture([
+    { client: '192.0.2.7', server: '198.51.100.9', protocol: 'tcp', port: 443, exchanges: 3, startSec: T0 },
+    { client: '192.0.2.8', server: '198.51.100.9', protocol: 'udp', port: 53, exchanges: 1, startSec: T0 + 1 },
+  ]);
+  const r = await control.ingest(chunks(foreign), { name: 'foreign.pcap' });
+  assert.equal(r.Attributed, 0);
+  assert.equal(r.Warnings.length, 1, JSON.stringify(r.Warnings));
+  assert.match(r.Warnings[0]!, /no packet of foreign\.pcap matched .* the addresses seen most were 198\.51\.100\.9 \(\d+\), 192\.0\.2\.7 \(\d+\), 192\.0\.2\.8 \(\d+\)/);
+  const matched = await control.ingest(chunks(capture()), { name: 'c.pcap' });
+  assert.deepEqual(matched.Warnings, []);
+});

@@ -4,16 +4,18 @@
 
 import { createHash } from 'node:crypto';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { Database } from '../store/index.ts';
+import { OPERATOR_SCOPE, type Database, type SqlScope } from '../store/index.ts';
 import type { LogStore } from '../destinations/logstore/index.ts';
+import type { MetricFilterStore } from '../metrics/index.ts';
 import type { ArchiveWriter } from '../destinations/archive/index.ts';
+import { BucketRefusedError, type BucketRegistry } from '../destinations/archive/buckets.ts';
 import { FlowObserver } from '../flows/index.ts';
 import { DeliveryStage, metricFilterConsumer, type IngestSession } from '../delivery/index.ts';
 import { CaptureFormatError, CaptureStreamDecoder, UnsupportedLinkTypeError } from '../capture/index.ts';
-import { VpcflowError, errorMessage } from '../platform/errors.ts';
+import { VpcflowError, describeValue, errorMessage } from '../platform/errors.ts';
 import { Mutex } from '../platform/mutex.ts';
 import {
-  planApply, NetworkIndex, validateCreateFlowLogs, matchesDescribeFilters, checkDescribeFilters, validateDeleteFlowLogs, accountOfDocument,
+  planApply, NetworkIndex, documentNestingProblem, validateCreateFlowLogs, matchesDescribeFilters, checkDescribeFilters, validateDeleteFlowLogs, accountOfDocument,
   type NetworkModel, type FlowLog, type Change,
 } from '../model/index.ts';
 import { describeFlowLogItem, monitoringPlan, unloggedAddresses } from './mapping.ts';
@@ -23,7 +25,11 @@ import { ControlStateStore, type StateTransaction } from './state-store.ts';
 export interface ControlPlaneOptions {
   db: Database;
   logStore: LogStore;
+  /** Metric filters: they consume every log event delivered (absent: no metrics are published). */
+  metrics?: MetricFilterStore;
   archive: ArchiveWriter;
+  /** Owners of archive buckets: an s3 flow log may only name a bucket its account owns or is granted. */
+  buckets?: BucketRegistry;
   maxFlows: number;
   allowShortIntervals: boolean;
   now?: () => number;
@@ -97,10 +103,10 @@ export class ControlPlane {
     this.now = o.now ?? Date.now;
     this.state = new ControlStateStore(o.db);
     this.delivery = new DeliveryStage({
-      db: o.db, logStore: o.logStore, archive: o.archive, now: this.now, ...(o.log ? { log: o.log } : {}),
+      db: o.db, logStore: o.logStore, archive: o.archive, now: this.now, ...(o.buckets ? { buckets: o.buckets } : {}), ...(o.log ? { log: o.log } : {}),
       onArchiveOutcome: (r) => this.markDelivery(r.flowLogId, r.error === null ? null : 'Access error'),
     });
-    this.delivery.registerLogEventConsumer(metricFilterConsumer(o.logStore.metricFilters));
+    if (o.metrics) this.delivery.registerLogEventConsumer(metricFilterConsumer(o.metrics));
     this.live = o.realize
       ? new LiveNetwork({
         dataDir: o.realize.dataDir, ...(o.realize.prefix !== undefined ? { prefix: o.realize.prefix } : {}), maxFlows: o.maxFlows, now: this.now, log: o.log,
@@ -142,6 +148,10 @@ export class ControlPlane {
 
   async apply(text: string, sourceName: string, opts: ApplyOptions = {}) {
     let doc: unknown;
+    // Before any parser: a deeply nested document would exhaust its stack (and the yaml library's
+    // recovery from that can take the whole process down).
+    const deep = documentNestingProblem(text);
+    if (deep) throw new VpcflowError('DocumentTooDeep', `${sourceName}: refused at line ${deep.line}, column ${deep.column}: ${deep.message}; nothing was changed`);
     try {
       doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
     } catch (e) {
@@ -296,7 +306,14 @@ export class ControlPlane {
     return this.networkMutex.run(async () => {
       const r = await live.down();
       await this.state.setRealizedAccount(undefined);
-      return { Removed: r.removed, Busy: r.busy.map((b) => ({ Namespace: b.namespace, Pids: b.pids })) };
+      return {
+        Removed: r.removed,
+        Stopped: (r.stopped ?? []).map((p) => ({
+          Pid: p.pid, Command: [...p.argv], Namespace: p.namespace, Signal: p.signal,
+          ...(p.owner?.kind === 'instance' ? { InstanceId: p.owner.id } : p.owner ? { VpcId: p.owner.id } : {}),
+        })),
+        Busy: r.busy.map((b) => ({ Namespace: b.namespace, Pids: b.pids })),
+      };
     });
   }
 
@@ -341,17 +358,33 @@ export class ControlPlane {
       now: this.now,
       allowShortIntervals: this.o.allowShortIntervals,
     });
-    if (result.valid.length) {
-      await this.state.transaction(async (tx) => {
-        for (const fl of result.valid) await tx.insertFlowLog(fl);
+    let valid = result.valid;
+    const unsuccessful = [...result.unsuccessful];
+    if (valid.length) {
+      // The bucket claim (or grant check) and the flow logs commit together or not at all.
+      const refused = await this.state.transaction(async (tx) => {
+        try {
+          // Every flow log of one request names the same destination: checking one checks all.
+          await this.o.buckets?.checkFlowLog(tx.tx, valid[0]!);
+        } catch (e) {
+          if (e instanceof BucketRefusedError) return e;
+          throw e;
+        }
+        for (const fl of valid) await tx.insertFlowLog(fl);
+        return undefined;
       });
-      for (const fl of result.valid) this.flowLogs.set(fl.flowLogId, fl);
-      await this.flowLogsChanged(acct);
+      if (refused) {
+        unsuccessful.push(...valid.map((fl) => ({ resourceId: fl.resourceId, code: refused.unsuccessfulCode, message: refused.message })));
+        valid = [];
+      } else {
+        for (const fl of valid) this.flowLogs.set(fl.flowLogId, fl);
+        await this.flowLogsChanged(acct);
+      }
     }
     return {
       ...(typeof request.ClientToken === 'string' ? { ClientToken: request.ClientToken } : {}),
-      FlowLogIds: [...result.replayed, ...result.valid].map((f) => f.flowLogId),
-      Unsuccessful: result.unsuccessful.map((u) => ({ Error: { Code: u.code, Message: u.message }, ResourceId: u.resourceId })),
+      FlowLogIds: [...result.replayed, ...valid].map((f) => f.flowLogId),
+      Unsuccessful: unsuccessful.map((u) => ({ Error: { Code: u.code, Message: u.message }, ResourceId: u.resourceId })),
     };
   }
 
@@ -360,9 +393,12 @@ export class ControlPlane {
     const acct = account ?? (this.networks.size === 0 ? undefined : await this.accountFor(undefined));
     const ids = Array.isArray(request.FlowLogIds) ? (request.FlowLogIds as string[]) : [];
     const filters = Array.isArray(request.Filter) ? (request.Filter as { Name: string; Values: string[] }[]) : [];
-    const max = request.MaxResults === undefined || request.MaxResults === null ? undefined : Number(request.MaxResults);
+    // Number() and a template literal of a list call its toString, which recurses: a list 50 000 deep overflowed the stack.
+    const rawMax = request.MaxResults;
+    const max = rawMax === undefined || rawMax === null ? undefined : typeof rawMax === 'number' ? rawMax : typeof rawMax === 'string' ? Number(rawMax) : NaN;
     if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 1000)) {
-      throw new VpcflowError('InvalidParameterValue', `Value ( ${request.MaxResults} ) for parameter maxResults is invalid. Expecting a value between 1 and 1000.`);
+      const shown = typeof rawMax === 'string' && rawMax.length <= 60 ? rawMax : describeValue(rawMax);
+      throw new VpcflowError('InvalidParameterValue', `Value ( ${shown} ) for parameter maxResults is invalid. Expecting a value between 1 and 1000.`);
     }
     checkDescribeFilters(filters);
     let list = (acct === undefined ? [] : this.flowLogsOf(acct))
@@ -389,9 +425,10 @@ export class ControlPlane {
     return { Unsuccessful: unsuccessful.map((u) => ({ Error: { Code: u.code, Message: u.message }, ResourceId: u.resourceId })) };
   }
 
-  async query(sql: string) {
-    const r = await this.o.db.query(sql);
-    return { Columns: r.columns, Rows: r.rows };
+  /** SQL in the sandbox (store/sql-sandbox.ts): an account's scope sees that account's records only. */
+  async query(sql: string, scope: SqlScope = OPERATOR_SCOPE) {
+    const r = await this.o.db.query(sql, scope);
+    return { Columns: r.columns, Rows: r.rows, ...(r.truncated ? { Truncated: { By: r.truncated.by, Limit: r.truncated.limit } } : {}) };
   }
 
   /**
@@ -451,7 +488,9 @@ export class ControlPlane {
       result.Windows = session.windows;
       result.Records = session.records;
       if (result.Attributed === 0 && stats.packetsDecoded > 0) {
-        result.Warnings.push(`no packet of ${opts.name} matched an interface of account ${acct} covered by a flow log: check that the capture's addresses are the declared interfaces' (vpcflow network) and that flow logs exist (vpcflow flow-logs describe)`);
+        const seen = observer.mostFrequentUnmatched(5).map((u) => `${u.address} (${u.packets})`).join(', ');
+        result.Warnings.push(`no packet of ${opts.name} matched an interface of account ${acct} covered by a flow log${seen ? `; the addresses seen most were ${seen}` : ''}: `
+          + 'check that the capture\'s addresses are those of the declared interfaces (vpcflow network) and that flow logs cover them (vpcflow flow-logs describe)');
       }
       const published = await session.publish({ accountId: acct, kind: 'capture', digest: result.Sha256, name: opts.name, force: opts.force ?? false, result: summaryOf(result) });
       for (const a of published.archive) if (a.error !== null) result.DeliveryErrors.push({ FlowLogId: a.flowLogId, Message: a.error });
@@ -472,6 +511,20 @@ export class ControlPlane {
     const updated: FlowLog = { ...fl, deliverLogsStatus: status, ...(error ? { deliverLogsErrorMessage: error } : { deliverLogsErrorMessage: undefined }) };
     await this.state.transaction((tx) => tx.updateFlowLog(updated));
     this.flowLogs.set(flowLogId, updated);
+  }
+
+  /** Imports a flow log file AWS wrote (log-import.ts) into a log group of the account, whole or not at all, once per content. */
+  async importFlowLogs(
+    body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+    opts: { account?: string } & Omit<import('./log-import.ts').ImportOptions, 'now' | 'log'>,
+  ): Promise<import('./log-import.ts').ImportResult> {
+    // Importing needs no network: without one, the operator names the account.
+    const acct = await this.accountFor(opts.account).catch((e: unknown) => {
+      throw e instanceof VpcflowError ? new VpcflowError(e.code, `${e.message} (or name the account the imported records belong to: --account ID)`, e.httpStatus) : e;
+    });
+    const { importFlowLogs } = await import('./log-import.ts');
+    const { account: _account, ...options } = opts;
+    return importFlowLogs(this.delivery, acct, body as AsyncIterable<Uint8Array>, { ...options, now: this.now, ...(this.o.log ? { log: this.o.log } : {}) });
   }
 }
 

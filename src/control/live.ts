@@ -325,6 +325,7 @@ export class LiveNetwork {
     } catch (e) {
       throw new LiveNetworkError('DataplaneFailure', `removing the realized network failed: ${errorMessage(e)}`, 500, { cause: e });
     }
+    for (const p of result.stopped ?? []) this.o.log?.(`dataplane: stopped pid ${p.pid} (${p.argv.join(' ')}) in ${p.namespace} with ${p.signal}`);
     for (const b of result.busy) this.o.log?.(`dataplane: namespace ${b.namespace} deleted while processes ${b.pids.join(', ')} still ran in it`);
     return result;
   }

@@ -34,7 +34,8 @@ export class ControlStateStore {
 }
 
 export class StateTransaction {
-  constructor(private readonly tx: Transaction) {}
+  /** The store transaction, for other tables that commit with the control plane's state (archive bucket claims). */
+  constructor(readonly tx: Transaction) {}
 
   putNetwork(model: NetworkModel, updatedAt: number): Promise<void> {
     return this.tx.run('INSERT OR REPLACE INTO networks VALUES ($1, $2, $3)', [model.account, JSON.stringify(model), BigInt(updatedAt)]);

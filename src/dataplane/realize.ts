@@ -9,12 +9,13 @@ import type { NetworkInterface, NetworkModel, Subnet, Vpc } from '../model/index
 import { NameConflictError, NotPermittedError, StateFileError } from './errors.ts';
 import { execRunner, type CommandRunner } from './exec.ts';
 import { Kernel } from './kernel.ts';
-import { DEFAULT_PREFIX, planNames, type DataplaneNames, type InterfaceNames } from './names.ts';
+import { DEFAULT_PREFIX, checkPrefix, planNames, type DataplaneNames, type InterfaceNames } from './names.ts';
 import { COUNTER_TABLE_NAME, compileRuleset, type CompiledRuleset, type CompileOptions } from './nft-compile.ts';
 import {
   emptyState, readState, recordedNames, removeState, writeState,
   type DataplaneState, type RecordedInterface,
 } from './state.ts';
+import { stopProcessesIn, type NamespaceOwner, type StopOptions, type StoppedProcess } from './teardown.ts';
 
 /** The VPC side of every veth answers for this link-local address: the instances' IPv6 gateway. */
 export const IPV6_ROUTER = 'fe80::1';
@@ -81,8 +82,10 @@ export interface ReconcileResult {
 
 export interface DownResult {
   readonly removed: readonly string[];
-  /** Namespaces deleted while processes still ran in them: they (and their links) live until those exit. */
+  /** Namespaces deleted while processes still ran in them (even SIGKILL did not end them): they (and their links) live until those exit. */
   readonly busy: readonly { readonly namespace: string; readonly pids: readonly number[] }[];
+  /** Programs that were still running in the namespaces and were stopped first (absent when there were none). */
+  readonly stopped?: readonly StoppedProcess[];
 }
 
 function assertRoot(): void {
@@ -346,38 +349,61 @@ export async function reconcile(model: NetworkModel, options: ReconcileOptions):
   return { state, vpcs, actions: r.actions, busy: r.busy };
 }
 
+export interface DownOptions {
+  readonly runner?: CommandRunner;
+  /** Also remove every namespace named `<prefix>-…`, recorded or not (what an interrupted run may have left). */
+  readonly prefix?: string;
+  /** Programs still running in the namespaces get SIGTERM, then SIGKILL after this grace period. */
+  readonly stop?: StopOptions;
+}
+
 /**
- * Removes every namespace the state file records (and with them their links and rulesets), then
- * the state file. Running it again, or without a state file, does nothing.
+ * Stops every program still running in the namespaces the state file records (and, with
+ * `prefix`, in every namespace of that prefix), then removes those namespaces (with them their
+ * links and rulesets), then the state file. Running it again, or without a state file (or
+ * `statePath` undefined) and prefix, does nothing.
  */
-export async function down(statePath: string, options: { runner?: CommandRunner } = {}): Promise<DownResult> {
+export async function down(statePath: string | undefined, options: DownOptions = {}): Promise<DownResult> {
   assertRoot();
-  const state = readState(statePath);
-  if (!state) return { removed: [], busy: [] };
+  const prefix = options.prefix === undefined ? undefined : checkPrefix(options.prefix);
+  const state = statePath === undefined ? undefined : readState(statePath);
+  if (!state && prefix === undefined) return { removed: [], busy: [] };
   const kernel = new Kernel(options.runner ?? execRunner);
   const removed: string[] = [];
   const busy: { namespace: string; pids: number[] }[] = [];
+  const existing = await kernel.namespaces();
+  const targets: { namespace: string; owner?: NamespaceOwner }[] = [
+    ...Object.values(state?.instances ?? {}).map((r) => ({ namespace: r.namespace, owner: { kind: 'instance' as const, id: r.id } })),
+    ...Object.values(state?.vpcs ?? {}).map((r) => ({ namespace: r.namespace, owner: { kind: 'vpc' as const, id: r.id } })),
+  ];
+  const unrecorded = prefix === undefined ? [] : [...existing].filter((n) => n.startsWith(`${prefix}-`) && !targets.some((t) => t.namespace === n)).sort();
+  targets.push(...unrecorded.map((namespace) => ({ namespace })));
+  // A program left in a namespace would keep it, and its veth pairs, alive after the delete.
+  const { stopped } = await stopProcessesIn(kernel, targets.filter((t) => existing.has(t.namespace)), options.stop);
   const remove = async (namespace: string) => {
     const pids = await kernel.pids(namespace);
     if (pids.length) busy.push({ namespace, pids });
     if (await kernel.deleteNamespace(namespace)) removed.push(namespace);
   };
-  // Veth pairs first: a process still running in either namespace would keep the pair alive.
-  for (const i of Object.values(state.interfaces)) await kernel.ipIgnoringMissing(i.vpcNamespace, ['link', 'delete', i.vpcLink]);
-  for (const rec of Object.values(state.instances)) {
-    await remove(rec.namespace);
-    for (const i of Object.values(state.interfaces)) if (i.instanceId === rec.id) delete state.interfaces[i.id];
-    delete state.instances[rec.id];
-    writeState(statePath, state);
+  if (state && statePath !== undefined) {
+    // Veth pairs first: a process still running in either namespace would keep the pair alive.
+    for (const i of Object.values(state.interfaces)) await kernel.ipIgnoringMissing(i.vpcNamespace, ['link', 'delete', i.vpcLink]);
+    for (const rec of Object.values(state.instances)) {
+      await remove(rec.namespace);
+      for (const i of Object.values(state.interfaces)) if (i.instanceId === rec.id) delete state.interfaces[i.id];
+      delete state.instances[rec.id];
+      writeState(statePath, state);
+    }
+    for (const rec of Object.values(state.vpcs)) {
+      await remove(rec.namespace);
+      for (const i of Object.values(state.interfaces)) if (i.vpcId === rec.id) delete state.interfaces[i.id];
+      delete state.vpcs[rec.id];
+      writeState(statePath, state);
+    }
+    removeState(statePath);
   }
-  for (const rec of Object.values(state.vpcs)) {
-    await remove(rec.namespace);
-    for (const i of Object.values(state.interfaces)) if (i.vpcId === rec.id) delete state.interfaces[i.id];
-    delete state.vpcs[rec.id];
-    writeState(statePath, state);
-  }
-  removeState(statePath);
-  return { removed, busy };
+  for (const namespace of unrecorded) await remove(namespace);
+  return { removed, busy, ...(stopped.length ? { stopped } : {}) };
 }
 
 /** The namespace an instance runs in, from the state file's record. */

@@ -8,6 +8,7 @@ import { appendRecords } from '../store/index.ts';
 import { ArchiveDeliveryError, type ArchiveWriter } from '../destinations/archive/index.ts';
 import { FILE_PERIOD_SEC, type ArchiveDelivery, type FlowLogTarget } from '../flowlogs/index.ts';
 import { errorMessage } from '../platform/errors.ts';
+import type { BucketRegistry } from '../destinations/archive/buckets.ts';
 
 /** An archive file is written early once its period holds this many records. */
 export const ARCHIVE_FILE_RECORDS = 250_000;
@@ -26,6 +27,8 @@ export interface ArchiveQueueOptions {
   readonly archive: ArchiveWriter;
   readonly now: () => number;
   readonly log?: (line: string) => void;
+  /** Checked before each file: a bucket's owner may have withdrawn the grant since the flow log was created. */
+  readonly buckets?: BucketRegistry;
 }
 
 export class ArchiveQueue {
@@ -88,6 +91,7 @@ export class ArchiveQueue {
     }
     const fileTimeMs = fileTime * 1000;
     try {
+      await this.o.buckets?.claimOrCheck(undefined, { account: target.accountId, region: target.region, bucket: dest.bucket, prefix: dest.prefix, hiveCompatiblePartitions: dest.hiveCompatiblePartitions });
       const prior = await db.all('SELECT count(DISTINCT sequence) AS n FROM archive_objects WHERE flow_log_id = $1 AND file_time = $2', [target.flowLogId, BigInt(fileTimeMs)]);
       const sequence = Number(prior[0]?.n ?? 0);
       const keys = await this.o.archive.write({

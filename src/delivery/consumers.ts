@@ -1,7 +1,8 @@
 // Consumers the server registers on the delivery stage beside the built-in log store and archive.
 
 import type { Transaction } from '../store/index.ts';
-import type { MetricFilterStore, StoredEvent } from '../destinations/logstore/index.ts';
+import type { StoredEvent } from '../destinations/logstore/index.ts';
+import type { MetricFilterStore } from '../metrics/index.ts';
 import type { LogEventConsumer } from './delivery-stage.ts';
 
 /** Metric filters turn every log event delivered to their group into per-minute datapoints. */

@@ -4,6 +4,7 @@
 // One transaction per delivery: a window reaches every consumer together or not at all. The live path
 // delivers as windows close; an ingest stages its deliveries and publishes them whole (ingest-session.ts).
 
+import type { BucketRegistry } from '../destinations/archive/buckets.ts';
 import type { Database, Transaction } from '../store/index.ts';
 import { appendRecords, type StoredRecord } from '../store/index.ts';
 import type { LogStore, StoredEvent } from '../destinations/logstore/index.ts';
@@ -46,6 +47,7 @@ export interface DeliveryStageOptions {
   readonly log?: (line: string) => void;
   /** Told the outcome of every archive file (the flow log's DeliverLogsStatus). */
   readonly onArchiveOutcome: (outcome: ArchiveFlushOutcome) => Promise<void>;
+  readonly buckets?: BucketRegistry;
 }
 
 type Announcement = readonly [accountId: string, group: string, events: StoredEvent[]];
@@ -58,7 +60,7 @@ export class DeliveryStage {
   private readonly liveClosedUntil = new Map<number, number>();
 
   constructor(private readonly o: DeliveryStageOptions) {
-    this.archiveQueue = new ArchiveQueue({ db: o.db, archive: o.archive, now: o.now, ...(o.log ? { log: o.log } : {}) });
+    this.archiveQueue = new ArchiveQueue({ db: o.db, archive: o.archive, now: o.now, ...(o.log ? { log: o.log } : {}), ...(o.buckets ? { buckets: o.buckets } : {}) });
   }
 
   registerRecordConsumer(c: RecordConsumer): void {

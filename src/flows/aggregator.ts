@@ -26,7 +26,8 @@ interface Closing {
   end: number;
   table: FlowTable | null;
   cursor: number;
-  statusRecords: EmittedRecord[];
+  /** null for a silent window (or gap): its NODATA records are built when drained, not when queued. */
+  statusRecords: EmittedRecord[] | null;
 }
 
 export interface AggregatorOptions {
@@ -43,9 +44,25 @@ export interface AggregatorOptions {
 export interface AggregatorStats {
   packets: number;
   latePackets: number;
+  /** Observations refused because their time lies outside [MIN_OBSERVED_TIME_SEC, MAX_OBSERVED_TIME_SEC). */
+  outOfRangePackets: number;
   skippedPackets: number;
   windowsClosed: number;
   recordsEmitted: number;
+}
+
+/**
+ * The times the flow stage accepts, [1970-01-01, 2106-02-07): the flow table keeps start and end as
+ * unsigned 32-bit seconds, and window arithmetic stays exact integers. The capture decoder hands on
+ * only packets in the same range (capture/packet.ts MIN/MAX_PACKET_TIME_SEC; capture/ is the same
+ * layer, so the bounds are not imported from there).
+ */
+export const MIN_OBSERVED_TIME_SEC = 0;
+export const MAX_OBSERVED_TIME_SEC = 2 ** 32;
+
+/** False for NaN too. */
+export function isObservableTime(timeSec: number): boolean {
+  return timeSec >= MIN_OBSERVED_TIME_SEC && timeSec < MAX_OBSERVED_TIME_SEC;
 }
 
 /** Observation flags, combined with `|`. */
@@ -62,7 +79,11 @@ export class WindowAggregator {
   private readonly skippedPerIface: Uint32Array;
   private readonly ruleNames: string[] = [''];
   private readonly ruleIds = new Map<string, number>();
-  private windowStart: number | null = null;
+  /**
+   * The open window as an integer index (its start is index × intervalSec), null before the first
+   * observation. Whole numbers, so closing windows never depends on floating-point progress.
+   */
+  private window: number | null = null;
   private readonly emitNoData: boolean;
   private readonly maxNoDataWindows: number;
   private readonly key: FlowKey = {
@@ -73,7 +94,7 @@ export class WindowAggregator {
   private readonly closing: Closing[] = [];
   private spare: FlowTable | null = null;
   private readonly maxFlows: number;
-  readonly stats: AggregatorStats = { packets: 0, latePackets: 0, skippedPackets: 0, windowsClosed: 0, recordsEmitted: 0 };
+  readonly stats: AggregatorStats = { packets: 0, latePackets: 0, outOfRangePackets: 0, skippedPackets: 0, windowsClosed: 0, recordsEmitted: 0 };
 
   constructor(opts: AggregatorOptions) {
     if (!Number.isInteger(opts.intervalSec) || opts.intervalSec < 1) {
@@ -88,6 +109,9 @@ export class WindowAggregator {
     this.skippedPerIface = new Uint32Array(opts.interfaces.length);
     this.emitNoData = opts.emitNoData ?? true;
     this.maxNoDataWindows = opts.maxNoDataWindows ?? 100;
+    if (!Number.isInteger(this.maxNoDataWindows) || this.maxNoDataWindows < 0) {
+      throw new RangeError(`maxNoDataWindows must be a whole number >= 0, got ${this.maxNoDataWindows}`);
+    }
   }
 
   get activeFlows(): number {
@@ -117,19 +141,25 @@ export class WindowAggregator {
   /**
    * Records one packet seen on interface `iface` (an index into `interfaces`).
    * `flags` combines EGRESS, REJECT and INTERNAL. Closed windows queue up for `drain()`.
+   * A time outside [MIN_OBSERVED_TIME_SEC, MAX_OBSERVED_TIME_SEC) is refused (counted in stats).
    */
   observe(
     timeSec: number, data: Uint8Array, ipv6: boolean, srcOffset: number, dstOffset: number, protocol: number,
     srcPort: number, dstPort: number, ipBytes: number, awsFlags: number, iface: number, flags: number, rule = 0, packets = 1,
   ): void {
+    if (!isObservableTime(timeSec)) {
+      this.stats.outOfRangePackets += packets;
+      return;
+    }
     this.stats.packets += packets;
     let t = timeSec;
-    if (this.windowStart === null) this.windowStart = Math.floor(t / this.intervalSec) * this.intervalSec;
-    else if (t >= this.windowStart + this.intervalSec) this.closeUntil(t);
-    else if (t < this.windowStart) {
+    const index = Math.floor(t / this.intervalSec);
+    if (this.window === null) this.window = index;
+    else if (index > this.window) this.closeUntil(index);
+    else if (index < this.window) {
       // Out-of-order capture: AWS's start/end may lag too; count the packet in the open window.
       this.stats.latePackets++;
-      t = this.windowStart;
+      t = this.window * this.intervalSec;
     }
     const k = this.key;
     k.iface = iface;
@@ -157,32 +187,33 @@ export class WindowAggregator {
    * overran): the window open then gets a SKIPDATA record for the interface, as when the table is full.
    */
   markSkipped(timeSec: number, iface: number, count: number): void {
-    if (iface < 0 || iface >= this.interfaces.length || count <= 0) return;
+    if (iface < 0 || iface >= this.interfaces.length || !(count > 0)) return;
+    // A time out of range moves no window; the loss still counts in the window open (or next opened).
     this.advanceTo(timeSec);
     this.stats.skippedPackets += count;
     this.skippedPerIface[iface]! += count;
   }
 
-  /** Closes every window that ends at or before `timeSec` (live capture: call on a clock tick). */
+  /** Closes every window that ends at or before `timeSec` (live capture: call on a clock tick); out-of-range times are ignored. */
   advanceTo(timeSec: number): void {
-    if (this.windowStart === null) {
-      this.windowStart = Math.floor(timeSec / this.intervalSec) * this.intervalSec;
-      return;
-    }
-    if (timeSec >= this.windowStart + this.intervalSec) this.closeUntil(timeSec);
+    if (!isObservableTime(timeSec)) return;
+    const index = Math.floor(timeSec / this.intervalSec);
+    if (this.window === null) this.window = index;
+    else if (index > this.window) this.closeUntil(index);
   }
 
   /** Closes the open window (end of a finished capture file). */
   finish(): void {
-    if (this.windowStart === null) return;
+    if (this.window === null) return;
     this.closeCurrent();
-    this.windowStart = null;
+    this.window = null;
   }
 
   /**
-   * Records of windows closed since the last drain, oldest first, in parts of at most `limit` flow
-   * records (a part is a ClosedWindow too; the last part of a window carries its NODATA/SKIPDATA).
-   * Records are built here, part by part, so a huge window never exists as one array.
+   * Records of windows closed since the last drain, oldest first, in parts of about `limit` records
+   * (a part is a ClosedWindow too; the last part of a window carries its NODATA/SKIPDATA, so a part
+   * may exceed `limit` by one window's status records). Records are built here, part by part, so a
+   * huge window, or a long run of silent ones, never exists as one array.
    */
   drain(limit = Number.POSITIVE_INFINITY): ClosedWindow[] {
     const out: ClosedWindow[] = [];
@@ -201,7 +232,9 @@ export class WindowAggregator {
       }
       const done = !c.table || c.cursor >= c.table.size;
       if (done) {
-        records.push(...c.statusRecords);
+        const status = c.statusRecords ?? this.noDataRecords(c.start, c.end);
+        for (const r of status) records.push(r);
+        budget -= status.length;
         this.closing.shift();
         if (c.table) {
           c.table.clear();
@@ -214,31 +247,36 @@ export class WindowAggregator {
     return out;
   }
 
-  private closeUntil(timeSec: number): void {
-    const target = Math.floor(timeSec / this.intervalSec) * this.intervalSec;
+  /** Closes the open window and the silent ones up to window `target` (> the open one), which opens. */
+  private closeUntil(target: number): void {
+    const open = this.window!;
     this.closeCurrent();
-    const gap = (target - this.windowStart!) / this.intervalSec - 1;
+    // Whole windows strictly between the closed one and the target: at most maxNoDataWindows
+    // entries, however far the clock jumped.
+    const gap = target - open - 1;
     if (gap > 0 && this.emitNoData) {
       if (gap > this.maxNoDataWindows) {
-        this.closing.push(this.noDataWindow(this.windowStart! + this.intervalSec, target));
+        this.closing.push(this.noDataWindow(open + 1, target));
       } else {
-        for (let w = this.windowStart! + this.intervalSec; w < target; w += this.intervalSec) {
-          this.closing.push(this.noDataWindow(w, w + this.intervalSec));
-        }
+        for (let w = open + 1; w < target; w++) this.closing.push(this.noDataWindow(w, w + 1));
       }
     }
-    this.windowStart = target;
+    this.window = target;
   }
 
-  private noDataWindow(start: number, end: number): Closing {
+  /** Windows [from, to) with nothing observed, as one drain entry (records built by drain). */
+  private noDataWindow(from: number, to: number): Closing {
     this.stats.windowsClosed++;
-    const statusRecords = this.interfaces.map((_, i) => ({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'NODATA'), rule: null }));
-    return { start, end, table: null, cursor: 0, statusRecords };
+    return { start: from * this.intervalSec, end: to * this.intervalSec, table: null, cursor: 0, statusRecords: null };
+  }
+
+  private noDataRecords(start: number, end: number): EmittedRecord[] {
+    return this.interfaces.map((_, i) => ({ interfaceIndex: i, record: this.statusRecord(i, start, end, 'NODATA'), rule: null }));
   }
 
   /** Hands the window's table to the drain queue and continues on a fresh (or recycled) one. */
   private closeCurrent(): void {
-    const start = this.windowStart!;
+    const start = this.window! * this.intervalSec;
     const end = start + this.intervalSec;
     const statusRecords: EmittedRecord[] = [];
     for (let i = 0; i < this.interfaces.length; i++) {

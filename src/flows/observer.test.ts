@@ -158,7 +158,7 @@ test('traffic AWS does not log is left out (DHCP, metadata), as is traffic of no
   o.observe(v4('10.0.1.10', '255.255.255.255', 60, { protocol: 17, srcPort: 68, dstPort: 67 }));
   o.observe(v4('198.51.100.1', '198.51.100.2', 60));
   o.finish();
-  assert.deepEqual(o.stats, { packets: 3, attributed: 0, notMonitored: 1, unlogged: 2 });
+  assert.deepEqual(o.stats, { packets: 3, attributed: 0, notMonitored: 1, unlogged: 2, outOfRange: 0 });
   assert.equal(records(o)[0]!['log-status'], 'NODATA');
 });
 

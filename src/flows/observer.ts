@@ -1,13 +1,14 @@
 // Attributes each observed packet to the interfaces it crossed (the sender's egress, the
 // receiver's ingress) and feeds one aggregator per aggregation interval in use.
 
-import { WindowAggregator, EGRESS, INTERNAL, REJECT, type ClosedWindow } from './aggregator.ts';
+import { WindowAggregator, EGRESS, INTERNAL, REJECT, isObservableTime, type ClosedWindow } from './aggregator.ts';
 import type { MonitoredInterface } from './interfaces.ts';
 import { awsTcpFlags } from '../records/index.ts';
-import { parseIp } from '../net/index.ts';
+import { formatIpv4, formatIpv6, parseIp } from '../net/index.ts';
 
 /** The packet fields the flow stage consumes (the capture stage's DecodedPacket has them). */
 export interface ObservedPacket {
+  /** Seconds since 1970; outside [MIN_OBSERVED_TIME_SEC, MAX_OBSERVED_TIME_SEC) the packet is refused. */
   timeSec: number;
   data: Uint8Array;
   ipVersion: 4 | 6;
@@ -40,7 +41,12 @@ export interface ObserverStats {
   attributed: number;
   notMonitored: number;
   unlogged: number;
+  /** Packets refused for a time outside the range the flow stage accepts (they move no window). */
+  outOfRange: number;
 }
+
+/** Distinct unmatched addresses counted (see FlowObserver.mostFrequentUnmatched). */
+const MAX_UNMATCHED = 1024;
 
 export class FlowObserver {
   readonly aggregators: WindowAggregator[];
@@ -48,8 +54,14 @@ export class FlowObserver {
   private readonly v6 = new Map<string, number>();
   private readonly unlogged4 = new Set<number>();
   private readonly unlogged6 = new Set<string>();
-  readonly stats: ObserverStats = { packets: 0, attributed: 0, notMonitored: 0, unlogged: 0 };
+  readonly stats: ObserverStats = { packets: 0, attributed: 0, notMonitored: 0, unlogged: 0, outOfRange: 0 };
   private readonly interfaceIds: readonly string[];
+  /**
+   * Addresses of packets that matched no monitored interface, with how often each was seen: what a
+   * user needs when a capture matches nothing. Bounded: after MAX_UNMATCHED distinct addresses only
+   * those already counted are counted further.
+   */
+  private readonly unmatched = new Map<string, number>();
 
   constructor(opts: FlowObserverOptions) {
     this.interfaceIds = opts.interfaces.map((n) => n.interfaceId);
@@ -66,6 +78,17 @@ export class FlowObserver {
     }
   }
 
+  private countUnmatched(address: string): void {
+    const n = this.unmatched.get(address);
+    if (n !== undefined) this.unmatched.set(address, n + 1);
+    else if (this.unmatched.size < MAX_UNMATCHED) this.unmatched.set(address, 1);
+  }
+
+  /** The addresses seen most often on packets that matched no monitored interface, most frequent first. */
+  mostFrequentUnmatched(limit = 5): { address: string; packets: number }[] {
+    return [...this.unmatched].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, limit).map(([address, packets]) => ({ address, packets }));
+  }
+
   /**
    * Counts one packet on the interfaces it crossed. `dropped` says where the kernel dropped it (see
    * docs/ARCHITECTURE.md): at the source side (sender's security group or subnet ACL: REJECT on the sender,
@@ -74,6 +97,10 @@ export class FlowObserver {
    */
   observe(p: ObservedPacket, dropped: DropSite = 'none', rule = ''): void {
     this.stats.packets++;
+    if (!isObservableTime(p.timeSec)) {
+      this.stats.outOfRange++;
+      return;
+    }
     // Windows follow the capture's clock, also when a packet concerns no monitored interface.
     for (const agg of this.aggregators) agg.advanceTo(p.timeSec);
     if (isUnloggedProtocol(p)) {
@@ -103,6 +130,11 @@ export class FlowObserver {
     }
     if ((srcIface < 0 && dstIface < 0) || srcIface === dstIface) {
       this.stats.notMonitored++;
+      if (srcIface < 0 && dstIface < 0) {
+        const text = p.ipVersion === 4 ? formatIpv4 : formatIpv6;
+        this.countUnmatched(text(p.data, p.srcOffset));
+        this.countUnmatched(text(p.data, p.dstOffset));
+      }
       return;
     }
     this.stats.attributed++;

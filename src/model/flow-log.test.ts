@@ -208,3 +208,54 @@ test('the default format is AWS\'s v2 format, as records/ defines it', () => {
 test('the native API\'s Account member is tolerated', () => {
   assert.equal(validateCreateFlowLogs(cwl({ Account: '123456789101' }), ctx()).valid.length, 1);
 });
+
+test('S3 folders that could never be written are refused at creation (InvalidParameter, LogDestination: …)', () => {
+  const folder = (f: string, message: RegExp) => rejects(s3({ LogDestination: `arn:aws:s3:::my-log-bucket/${f}` }), 'InvalidParameter', message);
+  folder('a//b/', /^LogDestination: the folder "a\/\/b\/" has an empty segment .* at segment 2/);
+  folder('/a/', /^LogDestination: .*empty segment .* at segment 1/);
+  folder('/', /empty segment/);
+  folder('a/b//', /empty segment .* at segment 3/);
+  // Characters are counted in the whole ARN: 'arn:aws:s3:::my-log-bucket/' is 27 long.
+  folder('logs\n/', /^LogDestination: the ARN may not contain control or line break characters \(U\+000A at character 32\)$/);
+  folder('a\x7fb', /U\+007F at character 29/);
+  folder('a\u0085b', /U\+0085/);
+  folder('a\u2028b', /U\+2028/);
+  folder('a\ud800b/', /^LogDestination: the ARN is not valid Unicode text \(an unpaired surrogate at character 29\)$/);
+  folder('a\udc00', /unpaired surrogate at character 29/);
+  folder(`ok/${'é'.repeat(128)}/`, /^LogDestination: folder segment 2 \("é+…"\) is 256 bytes; the local archive keeps each segment as a directory name, at most 255 bytes$/);
+  folder('x/.vpcflow-tmp-1/', /may not contain '\.vpcflow-tmp-', which vpcflow's local archive reserves/);
+  // AWS reserves AWSLogs as a folder name anywhere in the folder; '.' and '..' would alias other folders.
+  folder('AWSLogs', /AWSLogs is reserved/);
+  folder('a/AWSLogs/b/', /AWSLogs is reserved/);
+  folder('a/../b/', /'\.\.' segment/);
+  folder('./b/', /'\.' segment/);
+  rejects(s3({ LogDestination: 'arn:aws:s3:::amzn-s3-demo-bucket/x/' }), 'InvalidParameter', /^LogDestination: bucket name 'amzn-s3-demo-bucket' may not start with the reserved prefix amzn-s3-demo-$/);
+  // AWS's documented forms stay accepted: one trailing slash, none, or no folder at all.
+  for (const d of ['arn:aws:s3:::my-log-bucket/my-logs/', 'arn:aws:s3:::my-log-bucket/my-logs', 'arn:aws:s3:::my-log-bucket', 'arn:aws:s3:::my-log-bucket/', 'arn:aws:s3:::my-log-bucket/a.b/c..d/AWSLogsArchive/日本/']) {
+    assert.equal(validateCreateFlowLogs(s3({ LogDestination: d }), ctx()).valid.length, 1, d);
+  }
+});
+
+test('an S3 folder is refused when the longest object key it leads to would pass S3\'s 1024 bytes', () => {
+  // Longest keys after the folder, from AWS's documented layout with a 17-digit flow log id, account
+  // 123456789101 and us-east-1: `AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY/MM/DD/` (54 bytes) +
+  // `ACCOUNT_vpcflowlogs_REGION_fl-…_YYYYMMDDTHHmmZ_hash.log.gz` (86) = 140; Hive folders, the
+  // hour and Parquet's longer extension add 53 + 8 + 5 = 206.
+  // A folder of exactly `bytes` UTF-8 bytes (its final '/' included) in segments of 241 bytes: 3-byte
+  // characters pass the 512-character folder limit, short segments the local archive's 255-byte names.
+  const withFolder = (bytes: number) => {
+    let folder = '';
+    while (bytes - new TextEncoder().encode(folder).length > 241) folder += `${'日'.repeat(80)}/`;
+    const rest = bytes - new TextEncoder().encode(folder).length - 1;
+    return `arn:aws:s3:::my-log-bucket/${folder}${'日'.repeat(Math.floor(rest / 3))}${'a'.repeat(rest % 3)}/`;
+  };
+  assert.equal(new TextEncoder().encode(withFolder(884).slice('arn:aws:s3:::my-log-bucket/'.length)).length, 884);
+  assert.equal(validateCreateFlowLogs(s3({ LogDestination: withFolder(1024 - 140) }), ctx()).valid.length, 1);
+  rejects(s3({ LogDestination: withFolder(1024 - 140 + 1) }), 'InvalidParameter',
+    /^LogDestination: the folder "日+…" is 885 bytes \(UTF-8\); with the 140 bytes .* at most 884 bytes of folder fit$/);
+  const everything = { FileFormat: 'parquet', HiveCompatiblePartitions: true, PerHourPartition: true };
+  assert.equal(validateCreateFlowLogs(s3({ LogDestination: withFolder(1024 - 206), DestinationOptions: everything }), ctx()).valid.length, 1);
+  rejects(s3({ LogDestination: withFolder(1024 - 206 + 1), DestinationOptions: everything }), 'InvalidParameter', /with the 206 bytes .* at most 818 bytes/);
+  // The region is in the key twice with Hive folders: a longer one leaves less room.
+  rejects(s3({ LogDestination: withFolder(1024 - 206), DestinationOptions: everything }), 'InvalidParameter', /with the 216 bytes/, ctx({ region: 'ap-southeast-2' }));
+});

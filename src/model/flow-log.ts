@@ -112,6 +112,19 @@ const missing = (name: string): ApiError => new ApiError('MissingParameter', `Th
 
 const absent = (v: unknown): boolean => v === undefined || v === null;
 
+/**
+ * A member's value as EC2 echoes it in an error: its text, cut short. String() of a list calls its
+ * toString, which recurses (a list 50 000 deep overflowed the stack); layer 0 cannot use platform's
+ * describeValue, so a value that is not text is named by its type.
+ */
+function valueText(value: unknown): string {
+  // Cut before a high surrogate whose pair would be left behind: a lone half is no valid XML character.
+  if (typeof value === 'string') return value.length > 60 ? `${value.slice(0, (value.charCodeAt(59) & 0xfc00) === 0xd800 ? 59 : 60)}…` : value;
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'a structure';
+  return typeof value === 'symbol' ? 'a symbol' : String(value);
+}
+
 function optionalString(request: Record<string, unknown>, name: string): string | undefined {
   const v = request[name];
   if (absent(v)) return undefined;
@@ -123,7 +136,7 @@ function optionalBoolean(value: unknown, name: string): boolean | undefined {
   if (absent(value)) return undefined;
   if (typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
-  throw invalidValue(`Value (${String(value)}) for parameter ${name} is invalid. Expected true or false`);
+  throw invalidValue(`Value (${valueText(value)}) for parameter ${name} is invalid. Expected true or false`);
 }
 
 function stringList(value: unknown, name: string): string[] {
@@ -148,7 +161,7 @@ function parseDestinationOptions(value: unknown): DestinationOptions {
   }
   const format = o.FileFormat;
   if (!absent(format) && format !== 'plain-text' && format !== 'parquet') {
-    throw invalidValue(`Value (${String(format)}) for parameter DestinationOptions.FileFormat is invalid. Valid values: plain-text, parquet`);
+    throw invalidValue(`Value (${valueText(format)}) for parameter DestinationOptions.FileFormat is invalid. Valid values: plain-text, parquet`);
   }
   return {
     fileFormat: (format as FileFormat | undefined) ?? 'plain-text',
@@ -165,7 +178,7 @@ function parseTagSpecifications(value: unknown): Tag[] {
   for (const spec of value) {
     if (typeof spec !== 'object' || spec === null) throw invalidValue('each TagSpecification must be a structure');
     const s = spec as Record<string, unknown>;
-    if (s.ResourceType !== 'vpc-flow-log') throw invalidValue(`'${String(s.ResourceType)}' is not a valid taggable resource type for this operation.`);
+    if (s.ResourceType !== 'vpc-flow-log') throw invalidValue(`'${valueText(s.ResourceType)}' is not a valid taggable resource type for this operation.`);
     if (seenType) throw invalidValue('The same resource type may not be specified more than once in tag specifications');
     seenType = true;
     const list = s.Tags ?? s.Tag;
@@ -190,7 +203,7 @@ function parseTagFieldSpecifications(value: unknown): TagFieldSpecification[] | 
     const s = (spec ?? {}) as Record<string, unknown>;
     const type = s.ResourceType;
     if (type !== 'network-interface' && type !== 'instance' && type !== 'auto-scaling-group') {
-      throw invalidValue(`Value (${String(type)}) for parameter TagFieldSpecification.ResourceType is invalid. Valid values: network-interface, instance, auto-scaling-group`);
+      throw invalidValue(`Value (${valueText(type)}) for parameter TagFieldSpecification.ResourceType is invalid. Valid values: network-interface, instance, auto-scaling-group`);
     }
     if (seen.has(type)) throw invalidValue(`TagFieldSpecification.ResourceType ${type} is given more than once`);
     seen.add(type);
@@ -207,6 +220,82 @@ export function destinationKey(fl: Pick<FlowLog, 'logDestinationType' | 'logDest
   if (fl.logDestinationType === 'cloud-watch-logs') return `cwl:${fl.logGroupName ?? fl.logDestination}`;
   const p = parseS3Arn(fl.logDestination);
   return p.ok ? `s3:${p.value.bucket}/${p.value.prefix}` : `s3:${fl.logDestination}`;
+}
+
+/** S3's limit on an object key (UTF-8 bytes, bucket name excluded); the local archive enforces it too. */
+export const S3_MAX_KEY_BYTES = 1024;
+/** The local archive's marker for files being written (platform/object-store-local.ts): keys holding it are refused there. */
+export const LOCAL_ARCHIVE_TEMP_MARKER = '.vpcflow-tmp-';
+/** The local archive keeps each key segment as a file or directory name, which Linux file systems limit to 255 bytes. */
+export const LOCAL_ARCHIVE_MAX_SEGMENT_BYTES = 255;
+/** The longest flow log id: `fl-` and 17 hex digits. */
+const FLOW_LOG_ID_MAX_LENGTH = 'fl-'.length + 17;
+
+const utf8 = new TextEncoder();
+const utf8Bytes = (text: string): number => utf8.encode(text).length;
+
+/**
+ * The bytes the archive layout (destinations/archive/layout.ts) puts after the folder in the
+ * longest object key this flow log can write: its AWSLogs/… folder (account, region, options) and
+ * the file name with the longest flow log id, a four-digit year and its format's extension.
+ * Every other part of the key has a fixed width, so folder bytes + this is the longest key.
+ */
+export function archiveKeyOverheadBytes(accountId: string, region: string, options: DestinationOptions): number {
+  const yyyy = '0000';
+  const nn = '00';
+  const folder = options.hiveCompatiblePartitions
+    ? `AWSLogs/aws-account-id=${accountId}/aws-service=vpcflowlogs/aws-region=${region}/year=${yyyy}/month=${nn}/day=${nn}/` + (options.perHourPartition ? `hour=${nn}/` : '')
+    : `AWSLogs/${accountId}/vpcflowlogs/${region}/${yyyy}/${nn}/${nn}/` + (options.perHourPartition ? `${nn}/` : '');
+  const extension = options.fileFormat === 'parquet' ? 'log.parquet' : 'log.gz';
+  const file = `${accountId}_vpcflowlogs_${region}_${'f'.repeat(FLOW_LOG_ID_MAX_LENGTH)}_${yyyy}${nn}${nn}T${nn}${nn}Z_${'0'.repeat(8)}.${extension}`;
+  return utf8Bytes(folder + file);
+}
+
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Bucket name prefixes S3 reserves beyond those parseS3Arn knows (platform/object-store.ts refuses them on write). */
+const RESERVED_BUCKET_PREFIXES = ['amzn-s3-demo-'];
+
+const shown = (text: string): string => JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+
+/** Characters no S3 key (nor a readable error message) should carry; checked on the whole ARN, before it is parsed. */
+function textProblem(arn: string): string | undefined {
+  const control = CONTROL_CHARACTER.exec(arn);
+  if (control) return `the ARN may not contain control or line break characters (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at character ${control.index + 1})`;
+  const surrogate = LONE_SURROGATE.exec(arn);
+  if (surrogate) return `the ARN is not valid Unicode text (an unpaired surrogate at character ${surrogate.index + 1})`;
+  return undefined;
+}
+
+/**
+ * Why an S3 destination parseS3Arn accepted could still never be written, or undefined: the archive
+ * would only find out at the first delivery (a FAILED flow log), so creation refuses it instead.
+ * parseS3Arn collapses repeated slashes; here the folder as written may have no empty segment
+ * (one trailing '/' is AWS's documented form), no segment too long for the local archive's file
+ * names, not the local archive's temp-file marker, and must leave the longest key within S3's 1024 bytes.
+ */
+function s3DestinationProblem(arn: string, parsed: { bucket: string; prefix: string }, accountId: string, region: string, options: DestinationOptions): string | undefined {
+  for (const p of RESERVED_BUCKET_PREFIXES) if (parsed.bucket.startsWith(p)) return `bucket name '${parsed.bucket}' may not start with the reserved prefix ${p}`;
+  const slash = arn.indexOf('/', arn.indexOf(':::') + 3);
+  const folder = slash < 0 ? '' : arn.slice(slash + 1);
+  if (folder !== '') {
+    const body = folder.endsWith('/') ? folder.slice(0, -1) : folder;
+    const empty = body.split('/').findIndex((s) => s === '');
+    if (empty >= 0) return `the folder ${shown(folder)} has an empty segment ('//', or a '/' right after the bucket name) at segment ${empty + 1}; S3 keys would get a double slash`;
+  }
+  const segments = parsed.prefix === '' ? [] : parsed.prefix.slice(0, -1).split('/');
+  const long = segments.findIndex((seg) => utf8Bytes(seg) > LOCAL_ARCHIVE_MAX_SEGMENT_BYTES);
+  if (long >= 0) {
+    return `folder segment ${long + 1} (${shown(segments[long]!)}) is ${utf8Bytes(segments[long]!)} bytes; the local archive keeps each segment as a directory name, at most ${LOCAL_ARCHIVE_MAX_SEGMENT_BYTES} bytes`;
+  }
+  if (folder.includes(LOCAL_ARCHIVE_TEMP_MARKER)) return `the folder may not contain '${LOCAL_ARCHIVE_TEMP_MARKER}', which vpcflow's local archive reserves for files being written`;
+  const overhead = archiveKeyOverheadBytes(accountId, region, options);
+  const folderBytes = utf8Bytes(parsed.prefix);
+  if (folderBytes + overhead > S3_MAX_KEY_BYTES) {
+    return `the folder ${shown(parsed.prefix)} is ${folderBytes} bytes (UTF-8); with the ${overhead} bytes of AWSLogs/… folders and file name the archive adds for these destination options, ` +
+      `object keys would exceed S3's ${S3_MAX_KEY_BYTES}-byte limit: at most ${S3_MAX_KEY_BYTES - overhead} bytes of folder fit`;
+  }
+  return undefined;
 }
 
 interface Destination {
@@ -233,9 +322,14 @@ function parseDestination(request: Record<string, unknown>, ctx: CreateFlowLogsC
     if (problem) throw invalid(`DeliverLogsPermissionArn: ${problem}`);
   }
   if (type === 's3') {
+    const text = textProblem(destination!);
+    if (text) throw invalid(`LogDestination: ${text}`);
     const parsed = parseS3Arn(destination!);
     if (!parsed.ok) throw invalid(`LogDestination: ${parsed.reason}`);
-    return { type, logDestination: destination!, options: parseDestinationOptions(request.DestinationOptions) };
+    const options = parseDestinationOptions(request.DestinationOptions);
+    const problem = s3DestinationProblem(destination!, parsed.value, ctx.accountId, ctx.region, options);
+    if (problem) throw invalid(`LogDestination: ${problem}`);
+    return { type, logDestination: destination!, options };
   }
   if (!absent(request.DestinationOptions)) throw invalid('DestinationOptions is only supported when LogDestinationType is s3.');
   if (groupName !== undefined && destination !== undefined) throw invalid('Please only provide LogGroupName or only provide LogDestination.');

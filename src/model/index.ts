@@ -4,6 +4,7 @@
 // (Create*/Delete*/Describe*, tags) as edits of the apply document. Pure code, no I/O.
 
 export { type ApplyPlan, accountOfDocument, compileNetwork, planApply } from './apply.ts';
+export { MAX_DOCUMENT_NESTING, documentNestingProblem, type NestingProblem } from './doc-nesting.ts';
 export { type Change, type ChangeAction, type ChangeResourceType, diffModels } from './diff.ts';
 export { ApiError, type Problem, ValidationError } from './errors.ts';
 export {

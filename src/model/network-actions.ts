@@ -59,11 +59,24 @@ export function requireString(value: unknown, param: string): string {
   return value;
 }
 
+/**
+ * A parameter's value as EC2 echoes it in an error: its text, cut short. String() of a list calls its
+ * toString, which recurses (a list 50 000 deep overflowed the stack); layer 0 cannot use platform's
+ * describeValue, so a value that is not text is named by its type.
+ */
+function paramText(value: unknown): string {
+  // Cut before a high surrogate whose pair would be left behind: a lone half is no valid XML character.
+  if (typeof value === 'string') return value.length > 60 ? `${value.slice(0, (value.charCodeAt(59) & 0xfc00) === 0xd800 ? 59 : 60)}…` : value;
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'a structure';
+  return typeof value === 'symbol' ? 'a symbol' : String(value);
+}
+
 export function optionalInteger(value: unknown, param: string, min: number, max: number): number | undefined {
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ApiError('InvalidParameterValue', `Value (${String(value)}) for parameter ${param} is invalid. Expected an integer from ${min} to ${max}.`);
+    throw new ApiError('InvalidParameterValue', `Value (${paramText(value)}) for parameter ${param} is invalid. Expected an integer from ${min} to ${max}.`);
   }
   return n;
 }
@@ -72,7 +85,7 @@ export function requireBoolean(value: unknown, param: string): boolean {
   if (value === undefined || value === null) throw missing(param);
   if (typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
-  throw new ApiError('InvalidParameterValue', `Value (${String(value)}) for parameter ${param} is invalid. Expected: 'true' or 'false'.`);
+  throw new ApiError('InvalidParameterValue', `Value (${paramText(value)}) for parameter ${param} is invalid. Expected: 'true' or 'false'.`);
 }
 
 /** A strict CIDR block of the given version, in canonical text. */

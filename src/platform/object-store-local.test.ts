@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LocalObjectStore } from './object-store-local.ts';
+import { LocalObjectStore, MAX_SEGMENT_BYTES } from './object-store-local.ts';
 import { ObjectStoreError } from './object-store.ts';
 
 let parent: string;
@@ -137,5 +137,42 @@ describe('LocalObjectStore path safety', () => {
   it('refuses listing prefixes that would escape', async () => {
     await assert.rejects(store.list('flowlogs/../'), isStoreError('InvalidKey'));
     await assert.rejects(store.list('../'), isStoreError('InvalidBucketName'));
+  });
+});
+
+describe('LocalObjectStore never leaves a bucket through a symbolic link', () => {
+  it('refuses to write, read or list through a link inside the bucket, creating nothing outside; a linked bucket folder is fine', async () => {
+    const outside = path.join(parent, 'outside');
+    await mkdir(outside, { recursive: true });
+    await writeFile(path.join(outside, 'secret'), 'not yours');
+    await symlink(outside, path.join(root, 'flowlogs', 'link'));
+    await symlink(path.join(outside, 'secret'), path.join(root, 'flowlogs', 'file-link'));
+    const before = await tree(outside);
+    for (const key of ['flowlogs/link/x', 'flowlogs/link/new/deep/x', 'flowlogs/link/secret']) {
+      await assert.rejects(store.put(key, bytes('x')), (e: unknown) => isStoreError('InvalidKey')(e) && /symbolic link/.test((e as Error).message), key);
+    }
+    assert.deepEqual(await tree(outside), before);
+    assert.equal(await readFile(path.join(outside, 'secret'), 'utf8'), 'not yours');
+    for (const key of ['flowlogs/link/secret', 'flowlogs/file-link']) {
+      await assert.rejects(store.get(key), (e: unknown) => isStoreError('InvalidKey')(e) && /outside the bucket/.test((e as Error).message), key);
+    }
+    await assert.rejects(store.list('flowlogs/link/'), isStoreError('InvalidKey'));
+    // A link met while walking the bucket is not followed either.
+    assert.equal((await store.list('flowlogs/')).some((o) => o.key.includes('secret')), false);
+
+    // A bucket folder the operator made a link to another folder still works.
+    const elsewhere = path.join(parent, 'elsewhere');
+    await mkdir(elsewhere, { recursive: true });
+    await symlink(elsewhere, path.join(root, 'linked-bucket'));
+    await store.put('linked-bucket/a/b', bytes('here'));
+    assert.equal(await readFile(path.join(elsewhere, 'a', 'b'), 'utf8'), 'here');
+    assert.equal(Buffer.from(await store.get('linked-bucket/a/b')).toString(), 'here');
+    assert.deepEqual((await store.list('linked-bucket/a/')).map((o) => o.key), ['linked-bucket/a/b']);
+  });
+
+  it(`refuses key segments longer than a file name can be (${MAX_SEGMENT_BYTES} bytes) with InvalidKey, not an I/O error`, async () => {
+    await store.put(`flowlogs/names/${'n'.repeat(MAX_SEGMENT_BYTES)}`, bytes('fits'));
+    await assert.rejects(store.put(`flowlogs/names/${'é'.repeat(128)}/x`, bytes('x')),
+      (e: unknown) => isStoreError('InvalidKey')(e) && /key segment 2 is 256 bytes; a local file name holds at most 255/.test((e as Error).message));
   });
 });

@@ -1,9 +1,10 @@
 // An ObjectStore on a local directory: `BUCKET/KEY` lives at `rootDir/BUCKET/KEY`. Writes go to a
 // hidden temp file beside the target, are fsynced and then renamed, so a reader sees either the
-// whole object or none of it, even after a crash.
+// whole object or none of it, even after a crash. No key reaches outside its bucket's folder: keys
+// are validated, and a symbolic link inside a bucket is never followed.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type ObjectStore,
@@ -16,7 +17,9 @@ import {
 } from './object-store.ts';
 
 /** Temp files carry this marker; keys containing it are refused and listings skip such files. */
-const TEMP_MARKER = '.vpcflow-tmp-';
+export const TEMP_MARKER = '.vpcflow-tmp-';
+/** Each key segment becomes a file or directory name; Linux file systems take at most 255 bytes. */
+export const MAX_SEGMENT_BYTES = 255;
 
 export interface LocalObjectStoreOptions {
   /** Create a bucket directory on first put instead of failing with NoSuchBucket (S3 behaviour). */
@@ -65,11 +68,7 @@ export class LocalObjectStore implements ObjectStore {
     }
 
     const dir = path.dirname(target);
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (e) {
-      throw fail('IOError', `cannot create directory ${dir}: ${errorText(e)}`, e);
-    }
+    await this.makeFoldersInside(bucketDir, key, bucket);
 
     const temp = path.join(dir, `${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
@@ -93,9 +92,11 @@ export class LocalObjectStore implements ObjectStore {
     const bucketDir = path.join(this.rootDir, bucket);
     const target = this.resolveInside(bucketDir, key, 'get', bucket);
     try {
+      await this.checkRealPathInside(bucketDir, target, 'get', bucket, key);
       return new Uint8Array(await readFile(target));
     } catch (e) {
       const code = errorCode(e);
+      if (e instanceof ObjectStoreError) throw e;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') {
         const bucketMissing = !(await isDirectory(bucketDir));
         throw new ObjectStoreError('get', bucketMissing ? 'NoSuchBucket' : 'NoSuchKey', bucket, key, this.describe(),
@@ -116,10 +117,14 @@ export class LocalObjectStore implements ObjectStore {
     const startRel = lastSlash < 0 ? '' : keyPrefix.slice(0, lastSlash);
     const found: StoredObject[] = [];
     try {
+      // walk() never follows links it meets; only the start folder's path could run through one.
+      if (startRel) await this.checkRealPathInside(bucketDir, path.join(bucketDir, ...startRel.split('/')), 'list', bucket, keyPrefix);
       await walk(bucketDir, startRel, async (relKey, size) => {
         if (relKey.startsWith(keyPrefix)) found.push({ key: `${bucket}/${relKey}`, size });
       });
     } catch (e) {
+      if (e instanceof ObjectStoreError) throw e;
+      if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR') return [];
       throw new ObjectStoreError('list', 'IOError', bucket, keyPrefix, this.describe(), errorText(e), { cause: e });
     }
     // S3 orders keys by their UTF-8 bytes.
@@ -132,7 +137,52 @@ export class LocalObjectStore implements ObjectStore {
       throw new ObjectStoreError(operation, 'InvalidKey', parsed.bucket, parsed.key, this.describe(),
         `key contains the reserved temp-file marker "${TEMP_MARKER}"`);
     }
+    const segments = parsed.key.split('/');
+    const long = segments.findIndex((s) => Buffer.byteLength(s, 'utf8') > MAX_SEGMENT_BYTES);
+    if (long >= 0) {
+      throw new ObjectStoreError(operation, 'InvalidKey', parsed.bucket, parsed.key, this.describe(),
+        `key segment ${long + 1} is ${Buffer.byteLength(segments[long]!, 'utf8')} bytes; a local file name holds at most ${MAX_SEGMENT_BYTES}`);
+    }
     return parsed;
+  }
+
+  /**
+   * Creates the key's folders one at a time below the bucket folder, refusing to pass through a
+   * symbolic link (which could point anywhere): nothing is created outside the bucket.
+   */
+  private async makeFoldersInside(bucketDir: string, key: string, bucket: string): Promise<void> {
+    const fail = (failure: 'InvalidKey' | 'IOError', detail: string, cause?: unknown) =>
+      new ObjectStoreError('put', failure, bucket, key, this.describe(), detail, { cause });
+    let current = bucketDir;
+    // Bounded by the key: at most 512 segments in 1024 bytes.
+    for (const segment of key.split('/').slice(0, -1)) {
+      current = path.join(current, segment);
+      let info;
+      try {
+        info = await lstat(current);
+      } catch (e) {
+        if (errorCode(e) !== 'ENOENT') throw fail('IOError', `cannot inspect ${current}: ${errorText(e)}`, e);
+        try {
+          await mkdir(current);
+          continue;
+        } catch (made) {
+          if (errorCode(made) !== 'EEXIST') throw fail('IOError', `cannot create directory ${current}: ${errorText(made)}`, made);
+          info = await lstat(current).catch((again: unknown) => {
+            throw fail('IOError', `cannot inspect ${current}: ${errorText(again)}`, again);
+          });
+        }
+      }
+      if (info.isSymbolicLink()) throw fail('InvalidKey', `key passes through the symbolic link ${current}, which could lead outside the bucket`);
+      if (!info.isDirectory()) throw fail('IOError', `cannot create directory ${path.dirname(path.join(bucketDir, ...key.split('/')))}: ${current} is not a directory`);
+    }
+  }
+
+  /** After the bucket folder (which may itself be a link the operator made), the real path must stay inside it. */
+  private async checkRealPathInside(bucketDir: string, target: string, operation: ObjectStoreOperation, bucket: string, key: string): Promise<void> {
+    const [realBucket, realTarget] = await Promise.all([realpath(bucketDir), realpath(target)]);
+    if (!realTarget.startsWith(realBucket + path.sep)) {
+      throw new ObjectStoreError(operation, 'InvalidKey', bucket, key, this.describe(), 'key resolves through a symbolic link to outside the bucket');
+    }
   }
 
   /** Belt and braces after key validation: the resolved path must stay under the bucket directory. */

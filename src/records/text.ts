@@ -1,10 +1,20 @@
 // Flow log records as text lines: the writer (on the delivery hot path), a strict reader that says
-// exactly which line, column and field is wrong, and readers for whole files (S3 text with or
-// without a header line) and for CloudWatch Logs exports (CLI JSON, JSON lines, subscription data).
+// exactly which line, column and field is wrong, a line-by-line reader for files (S3 text with or
+// without header lines, several files concatenated) and, re-exported from cloudwatch-export.ts,
+// readers for CloudWatch Logs exports (CLI JSON, JSON lines, subscription data).
 
 import { ipProblem } from '../net/ip.ts';
-import { DEFAULT_FIELDS, FIELD_BY_NAME, type FieldName, type FlowRecord, TRANSIT_GATEWAY_ONLY_FIELDS } from './fields.ts';
-import { fieldsFromHeader } from './format.ts';
+import { DEFAULT_FIELDS, FIELDS, FIELD_BY_NAME, type FieldName, type FlowRecord, TRANSIT_GATEWAY_ONLY_FIELDS } from './fields.ts';
+import { HeaderLineError, fieldsFromHeader } from './format.ts';
+import type { CloudWatchEvent } from './cloudwatch-export.ts';
+
+export {
+  type CloudWatchEvent,
+  type CloudWatchExport,
+  CloudWatchExportScanner,
+  MAX_JSON_VALUE_CHARS,
+  parseCloudWatchExport,
+} from './cloudwatch-export.ts';
 
 /** A record line that does not fit its format. `column` is the 1-based character position. */
 export class RecordParseError extends Error {
@@ -210,13 +220,212 @@ const HEADER_TOKEN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
  * like that: records always hold at least one value that is upper case, numeric, '-' or an id.
  */
 export function looksLikeHeader(line: string): boolean {
+  // Every line is asked (a header may follow records): most records start with a digit or '-'.
+  let k = 0;
+  while (k < line.length && line.charCodeAt(k) === 32) k++;
+  const c = line.charCodeAt(k);
+  if (!(c >= 97 && c <= 122)) return false;
   const tokens = line.split(' ').filter((t) => t.length > 0);
   if (tokens.length === 0 || !tokens.every((t) => HEADER_TOKEN.test(t))) return false;
   return tokens.some((t) => FIELD_BY_NAME.has(t) || TRANSIT_GATEWAY_ONLY_FIELDS.has(t));
 }
 
+/** Where the fields of a run of records came from. */
+export type FieldsSource = 'header' | 'given' | 'default' | 'assumed';
+
+/** The fields a run of lines is read with, from `line` on. */
+export interface FormatChange {
+  readonly line: number;
+  /** undefined: an invalid header line; the lines after it are not read until the next header. */
+  readonly fields: readonly FieldName[] | undefined;
+  readonly source: FieldsSource;
+}
+
+/** A record line and what it was read with. `message` is the line as written (without CR or byte-order mark). */
+export interface ReadRecord {
+  readonly record: FlowRecord;
+  readonly fields: readonly FieldName[];
+  readonly message: string;
+}
+
+/**
+ * The fields of a header-less text cannot be known. Thrown by LogTextReader with `assume` when the
+ * values do not identify a format, or when lines read with an assumed format change their count.
+ */
+export class FieldsUnknownError extends Error {
+  override readonly name = 'FieldsUnknownError';
+  constructor(readonly line: number, readonly detail: string) {
+    super(detail);
+  }
+}
+
+/** A format a header-less file can be assumed to have: its value count names it, its first value is its version. */
+interface AssumableFormat {
+  readonly fields: readonly FieldName[];
+  readonly version: number;
+  readonly what: string;
+}
+
+// AWS's default format, and every "all fields up to version N" in AWS's documentation order (what
+// AWS's console lists and third-party tools write): each has a distinct field count.
+const ASSUMABLE: ReadonlyMap<number, AssumableFormat> = (() => {
+  const m = new Map<number, AssumableFormat>();
+  for (const v of [...new Set(FIELDS.map((f) => f.version))].sort((a, b) => a - b)) {
+    const fields: FieldName[] = FIELDS.filter((f) => f.version <= v).map((f) => f.name);
+    if (m.has(fields.length)) continue;
+    m.set(fields.length, { fields, version: v, what: v === 2 ? "AWS's default format" : `all fields up to version ${v} in AWS's documentation order` });
+  }
+  return m;
+})();
+
+const ASSUMABLE_COUNTS = [...ASSUMABLE.keys()];
+const describeCounts = (): string => `${ASSUMABLE_COUNTS[0]} values (AWS's default format) or ${ASSUMABLE_COUNTS.slice(1, -1).join(', ')} or ${ASSUMABLE_COUNTS.at(-1)} (all fields up to a version, in AWS's documentation order)`;
+
+function firstValue(line: string): string {
+  let pos = 0;
+  while (pos < line.length && line.charCodeAt(pos) === 32) pos++;
+  const end = line.indexOf(' ', pos);
+  return line.slice(pos, end < 0 ? line.length : end);
+}
+
+/**
+ * The format of a header-less record line, when its values identify one: their count is that of
+ * the default format or of all fields up to a version (in AWS's order), its first value is that
+ * format's version (AWS writes the highest version among a format's fields) and the line parses.
+ * Otherwise throws FieldsUnknownError saying why. Another custom format of the same count cannot be
+ * told apart from these by its values alone, which is why the version and every value must fit.
+ */
+export function assumeFields(line: string, lineNumber: number, unit: 'line' | 'event' = 'line'): readonly FieldName[] {
+  const count = countValues(line);
+  const format = ASSUMABLE.get(count);
+  if (format === undefined) {
+    const tgw = /(^| )tgw-/.test(line) ? '; its tgw- values suggest a Transit Gateway flow log, a record set vpcflow does not model' : '';
+    throw new FieldsUnknownError(lineNumber,
+      `${unit} ${lineNumber} has ${count} value${count === 1 ? '' : 's'} and no header line names them; without one, only ${describeCounts()} can be assumed${tgw}`);
+  }
+  const version = firstValue(line);
+  if (version !== String(format.version)) {
+    throw new FieldsUnknownError(lineNumber,
+      `${unit} ${lineNumber} has ${count} values, as many as ${format.what}, but its first value is '${version}', not that format's version ${format.version}: `
+      + `it is another format of ${count} fields, whose order cannot be guessed`);
+  }
+  try {
+    parseRecordLine(line, format.fields);
+  } catch (e) {
+    if (!(e instanceof RecordParseError)) throw e;
+    throw new FieldsUnknownError(lineNumber,
+      `${unit} ${lineNumber} has ${count} values and version ${format.version} like ${format.what}, but does not fit that format (column ${e.column}${e.field === undefined ? '' : `, ${e.field}`}: ${e.reason}): `
+      + `it is another format of ${count} fields, whose order cannot be guessed`);
+  }
+  return format.fields;
+}
+
+export interface LogTextReaderOptions {
+  /** The fields of lines before any header line (a flow log's format). */
+  readonly fields?: readonly FieldName[];
+  /**
+   * Without a header line and without `fields`: read the lines only when their values identify
+   * the format (assumeFields), else throw FieldsUnknownError. When false, the default fields.
+   */
+  readonly assume?: boolean;
+  /** What the numbers passed to `line()` count, in messages: lines of a file, or events of a CloudWatch export. */
+  readonly unit?: 'line' | 'event';
+}
+
+/**
+ * Reads a flow log text line by line, in bounded memory: records, header lines (the first line, or
+ * any later one: files concatenated as S3 objects each start with their own header, which switches
+ * the fields from there on), blank lines (ignored). Bad lines become `problems` (drain them as you
+ * go) and reading continues; after an invalid header line, the lines until the next header are
+ * counted, not read, since they would all fail. Call `finish()` after the last line.
+ */
+export class LogTextReader {
+  readonly problems: TextProblem[] = [];
+  /** Whether the first non-empty line was a header line. */
+  hasHeader = false;
+  /** The fields of the run of lines being read (the default fields until a run has them). */
+  fields: readonly FieldName[];
+  private segmentFields: readonly FieldName[] | undefined;
+  private seenLine = false;
+  private headerFailed: TextProblem | undefined;
+  private skipped = 0;
+  private assumedAt = 0;
+  private readonly assume: boolean;
+  private readonly unit: 'line' | 'event';
+
+  constructor(opts: LogTextReaderOptions = {}, private readonly onFormat?: (change: FormatChange) => void) {
+    this.segmentFields = opts.fields;
+    this.fields = opts.fields ?? DEFAULT_FIELDS;
+    this.assume = opts.assume ?? false;
+    this.unit = opts.unit ?? 'line';
+  }
+
+  /** One line without its LF (or one event's message). Returns its record, or undefined (header, blank or bad line). */
+  line(text: string, lineNumber: number): ReadRecord | undefined {
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark: an editor's, never a value
+    if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+    if (text.trim().length === 0) return undefined;
+    const first = !this.seenLine;
+    this.seenLine = true;
+    if (looksLikeHeader(text)) {
+      this.closeSegment();
+      if (first) this.hasHeader = true;
+      this.assumedAt = 0;
+      try {
+        this.segmentFields = this.fields = fieldsFromHeader(text);
+        this.onFormat?.({ line: lineNumber, fields: this.fields, source: 'header' });
+      } catch (e) {
+        if (!(e instanceof HeaderLineError)) throw e;
+        this.headerFailed = { line: lineNumber, message: e.message };
+        this.skipped = 0;
+        this.onFormat?.({ line: lineNumber, fields: undefined, source: 'header' });
+      }
+      return undefined;
+    }
+    if (this.headerFailed !== undefined) {
+      this.skipped++;
+      return undefined;
+    }
+    if (this.segmentFields === undefined) {
+      const source: FieldsSource = this.assume ? 'assumed' : 'default';
+      this.segmentFields = this.fields = this.assume ? assumeFields(text, lineNumber, this.unit) : DEFAULT_FIELDS;
+      if (this.assume) this.assumedAt = lineNumber;
+      this.onFormat?.({ line: lineNumber, fields: this.fields, source });
+    } else if (first) {
+      this.onFormat?.({ line: lineNumber, fields: this.fields, source: 'given' });
+    }
+    if (this.assumedAt > 0) {
+      const count = countValues(text);
+      if (count !== this.fields.length) {
+        throw new FieldsUnknownError(lineNumber,
+          `${this.unit} ${lineNumber} has ${count} value${count === 1 ? '' : 's'}, but ${this.unit} ${this.assumedAt} had ${this.fields.length} and, without a header line, the file was read as ${ASSUMABLE.get(this.fields.length)!.what}: `
+          + 'a file mixing formats without header lines cannot be read by guessing');
+      }
+    }
+    const asLine = this.unit === 'line';
+    try {
+      return { record: parseRecordLine(text, this.fields, asLine ? lineNumber : undefined), fields: this.fields, message: text };
+    } catch (e) {
+      if (!(e instanceof RecordParseError)) throw e;
+      this.problems.push({ line: lineNumber, message: asLine ? e.message : `event ${lineNumber}: ${e.message}` });
+      return undefined;
+    }
+  }
+
+  finish(): void {
+    this.closeSegment();
+  }
+
+  private closeSegment(): void {
+    if (this.headerFailed === undefined) return;
+    const tail = this.skipped === 0 ? '' : `; ${this.skipped} record line${this.skipped === 1 ? '' : 's'} not parsed`;
+    this.problems.push({ line: this.headerFailed.line, message: this.headerFailed.message + tail });
+    this.headerFailed = undefined;
+  }
+}
+
 export interface ParsedLogText {
-  /** The fields the records were read with (from the header line when there is one). */
+  /** The fields the last records were read with (from the header line when there is one). */
   readonly fields: readonly FieldName[];
   readonly records: FlowRecord[];
   /** 1-based line number of each record, parallel to `records`. */
@@ -227,213 +436,29 @@ export interface ParsedLogText {
 }
 
 /**
- * Parses a flow log text (one record per line, LF or CRLF, empty lines ignored). A first line made
- * of field names is taken as the header and gives the fields; otherwise `opts.fields` or the default
- * fields are used. Bad lines become `problems` and parsing continues.
+ * Parses a flow log text (one record per line, LF or CRLF, empty lines ignored) with LogTextReader:
+ * a line made of field names is a header and gives the fields of the lines after it; before any,
+ * `opts.fields` or the default fields are used. Bad lines become `problems` and parsing continues.
  */
 export function parseLogText(text: string, opts: { fields?: readonly FieldName[] } = {}): ParsedLogText {
-  let fields = opts.fields ?? DEFAULT_FIELDS;
+  const reader = new LogTextReader(opts.fields === undefined ? {} : { fields: opts.fields });
   const records: FlowRecord[] = [];
   const recordLines: number[] = [];
-  const problems: TextProblem[] = [];
-  let hasHeader = false;
-  let headerFailed: TextProblem | undefined;
-  let skipped = 0;
-  let first = true;
   let lineNumber = 0;
   let pos = 0;
   while (pos < text.length) {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = text.length;
-    let line = text.slice(pos, end);
-    pos = end + 1;
     lineNumber++;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.trim().length === 0) continue;
-    if (first) {
-      first = false;
-      if (looksLikeHeader(line)) {
-        hasHeader = true;
-        try {
-          fields = fieldsFromHeader(line);
-        } catch (e) {
-          headerFailed = { line: lineNumber, message: (e as Error).message };
-        }
-        continue;
-      }
-    }
-    if (headerFailed !== undefined) {
-      skipped++;
-      continue;
-    }
-    try {
-      records.push(parseRecordLine(line, fields, lineNumber));
+    const r = reader.line(text.slice(pos, end), lineNumber);
+    pos = end + 1;
+    if (r !== undefined) {
+      records.push(r.record);
       recordLines.push(lineNumber);
-    } catch (e) {
-      if (!(e instanceof RecordParseError)) throw e;
-      problems.push({ line: lineNumber, message: e.message });
     }
   }
-  if (headerFailed !== undefined) {
-    const tail = skipped === 0 ? '' : `; ${skipped} record line${skipped === 1 ? '' : 's'} not parsed`;
-    problems.unshift({ line: headerFailed.line, message: headerFailed.message + tail });
-  }
-  return { fields, records, recordLines, problems, hasHeader };
-}
-
-/** One log event from a CloudWatch Logs export; `line` is where its JSON value starts in the text. */
-export interface CloudWatchEvent {
-  readonly message: string;
-  /** Event time in ms since the epoch (for flow logs: the record's start × 1000). */
-  readonly timestamp?: number;
-  readonly ingestionTime?: number;
-  readonly eventId?: string;
-  readonly logGroup?: string;
-  readonly logStream?: string;
-  readonly line: number;
-}
-
-export interface CloudWatchExport {
-  readonly events: CloudWatchEvent[];
-  readonly problems: TextProblem[];
-}
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-const isObject = (v: Json | undefined): v is { [key: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
-const optString = (v: Json | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-
-function collectEvent(
-  e: Json | undefined,
-  where: string,
-  line: number,
-  context: { logGroup?: string; logStream?: string },
-  out: CloudWatchExport,
-): void {
-  if (!isObject(e) || typeof e.message !== 'string') {
-    out.problems.push({ line, message: `${where} has no string 'message'` });
-    return;
-  }
-  const ts = e.timestamp;
-  if (ts !== undefined && (typeof ts !== 'number' || !Number.isFinite(ts))) {
-    out.problems.push({ line, message: `${where} has a 'timestamp' that is not a number` });
-    return;
-  }
-  const event: { -readonly [K in keyof CloudWatchEvent]: CloudWatchEvent[K] } = { message: e.message, line };
-  if (ts !== undefined) event.timestamp = ts;
-  if (typeof e.ingestionTime === 'number') event.ingestionTime = e.ingestionTime;
-  const eventId = optString(e.eventId) ?? optString(e.id);
-  if (eventId !== undefined) event.eventId = eventId;
-  const logGroup = optString(e.logGroupName) ?? context.logGroup;
-  if (logGroup !== undefined) event.logGroup = logGroup;
-  const logStream = optString(e.logStreamName) ?? context.logStream;
-  if (logStream !== undefined) event.logStream = logStream;
-  out.events.push(event);
-}
-
-function collectValue(v: Json, line: number, out: CloudWatchExport): void {
-  if (Array.isArray(v)) {
-    v.forEach((item, i) => collectTop(item, `element ${i} of the array at line ${line}`, line, out));
-    return;
-  }
-  collectTop(v, `the JSON object at line ${line}`, line, out);
-}
-
-function collectTop(v: Json, where: string, line: number, out: CloudWatchExport): void {
-  if (!isObject(v)) {
-    out.problems.push({ line, message: `${where} is not an object` });
-    return;
-  }
-  if (typeof v.messageType === 'string') {
-    // CloudWatch Logs subscription envelope; CONTROL_MESSAGE only checks the destination is reachable.
-    if (v.messageType === 'CONTROL_MESSAGE') return;
-    if (!Array.isArray(v.logEvents)) {
-      out.problems.push({ line, message: `${where} is a ${v.messageType} without a 'logEvents' array` });
-      return;
-    }
-    const context = { logGroup: optString(v.logGroup), logStream: optString(v.logStream) };
-    v.logEvents.forEach((e, i) => collectEvent(e, `logEvents[${i}] of ${where}`, line, context, out));
-    return;
-  }
-  if (Array.isArray(v.events)) {
-    v.events.forEach((e, i) => collectEvent(e, `events[${i}] of ${where}`, line, {}, out));
-    return;
-  }
-  if ('message' in v) {
-    collectEvent(v, where, line, { logGroup: optString(v.logGroup), logStream: optString(v.logStream) }, out);
-    return;
-  }
-  if (isObject(v.awslogs) && typeof v.awslogs.data === 'string') {
-    out.problems.push({ line, message: `${where} holds a compressed subscription payload (awslogs.data, base64 gzip); decompress it first` });
-    return;
-  }
-  out.problems.push({ line, message: `${where} has no 'message', 'events' or 'logEvents'` });
-}
-
-/**
- * Reads CloudWatch Logs events from: the JSON output of `aws logs filter-log-events` or
- * `get-log-events` ({"events":[…]}); JSON objects with a `message` field, one per line, in an array,
- * or concatenated as Firehose writes them; CloudWatch subscription envelopes
- * ({"messageType":"DATA_MESSAGE",…,"logEvents":[…]}). Parse each message with parseRecordLine.
- */
-export function parseCloudWatchExport(text: string): CloudWatchExport {
-  const out: CloudWatchExport = { events: [], problems: [] };
-  let i = 0;
-  let line = 1;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      line++;
-      i++;
-      continue;
-    }
-    if (c === 32 || c === 9 || c === 13 || c === 0xfeff) {
-      i++;
-      continue;
-    }
-    const startLine = line;
-    if (c !== 123 && c !== 91) {
-      let end = text.indexOf('\n', i);
-      if (end < 0) end = n;
-      const shown = text.slice(i, Math.min(end, i + 60));
-      out.problems.push({ line: startLine, message: `line ${startLine} is not JSON: '${shown}'` });
-      i = end;
-      continue;
-    }
-    // Find the end of this JSON value: match brackets outside strings.
-    let depth = 0;
-    let inString = false;
-    let j = i;
-    for (; j < n; j++) {
-      const d = text.charCodeAt(j);
-      if (d === 10) line++;
-      if (inString) {
-        if (d === 92) j++;
-        else if (d === 34) inString = false;
-      } else if (d === 34) inString = true;
-      else if (d === 123 || d === 91) depth++;
-      else if (d === 125 || d === 93) {
-        depth--;
-        if (depth === 0) break;
-      }
-    }
-    if (j >= n) {
-      out.problems.push({ line: startLine, message: `unterminated JSON value starting at line ${startLine}` });
-      break;
-    }
-    let value: Json;
-    try {
-      value = JSON.parse(text.slice(i, j + 1)) as Json;
-    } catch (e) {
-      out.problems.push({ line: startLine, message: `invalid JSON starting at line ${startLine}: ${(e as Error).message}` });
-      i = j + 1;
-      continue;
-    }
-    collectValue(value, startLine, out);
-    i = j + 1;
-  }
-  return out;
+  reader.finish();
+  return { fields: reader.fields, records, recordLines, problems: reader.problems, hasHeader: reader.hasHeader };
 }
 
 /** Parses the messages of CloudWatch events as records; each problem names the event's line. */

@@ -2,13 +2,20 @@
 // serialized transactions so concurrent writers never interleave on the write connection, and a
 // small pool of read connections so reads (DuckDB's MVCC gives each a committed snapshot) run
 // beside writes and beside each other instead of queueing behind them.
+//
+// The instance is locked down at open: no file or network access beyond its own files and the SQL
+// sandbox's folder (where it writes snapshot files), no extension installs or loads, and settings
+// frozen. vpcflow's own SQL never needs more: the archive writes Parquet and reads AWS files through
+// DuckDB instances of their own (destinations/archive/writer.ts, aws-files.ts). SQL from users never
+// runs here at all: query() hands it to the SqlSandbox (sql-sandbox.ts).
 
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
 import { Mutex } from '../platform/mutex.ts';
 import { VpcflowError, errorMessage } from '../platform/errors.ts';
 import { MIGRATIONS } from './schema.ts';
+import { OPERATOR_SCOPE, SqlSandbox, type SnapshotRead, type SnapshotTable, type SqlResult, type SqlSandboxOptions, type SqlScope } from './sql-sandbox.ts';
 
 export interface DatabaseOptions {
   dataDir: string;
@@ -17,6 +24,10 @@ export interface DatabaseOptions {
   threads?: number;
   /** Connections for concurrent reads (default 4). */
   readers?: number;
+  /** Folders this store's own SQL may also read and write (e.g. a benchmark's COPY TO); none by default. */
+  allowedDirectories?: readonly string[];
+  /** Limits of the sandbox that runs query(). */
+  sql?: SqlSandboxOptions;
 }
 
 export type Row = Record<string, unknown>;
@@ -35,9 +46,26 @@ export class Database {
   private readonly allReaders: DuckDBConnection[] = [];
   private readonly readerWaiters: ((c: DuckDBConnection) => void)[] = [];
   readonly path: string;
+  /** The SQL sandbox's folder (snapshots, spill files): the only one the instance may write besides its own files. */
+  readonly sqlDir: string;
+  /** Runs users' SQL (query()) away from this instance. */
+  readonly sql: SqlSandbox;
+  private writes = 0;
 
   constructor(private readonly opts: DatabaseOptions) {
     this.path = join(opts.dataDir, 'vpcflow.duckdb');
+    // Absolute: the sandbox's workers run in another directory, and DuckDB compares allowed paths as written.
+    this.sqlDir = resolve(opts.dataDir, 'tmp', 'sql');
+    this.sql = new SqlSandbox(this, this.sqlDir, opts.sql);
+  }
+
+  /**
+   * Counts finished write operations (transaction() and run(), committed or not). Every change to
+   * the data goes through them, so an unchanged count means unchanged data: the SQL sandbox reuses
+   * a snapshot while it holds.
+   */
+  get writeGeneration(): number {
+    return this.writes;
   }
 
   async start(): Promise<void> {
@@ -46,21 +74,32 @@ export class Database {
       this.instance = await DuckDBInstance.create(this.path, {
         memory_limit: this.opts.memoryLimit ?? '512MB',
         threads: String(this.opts.threads ?? 2),
+        autoinstall_known_extensions: 'false',
+        autoload_known_extensions: 'false',
+        allow_community_extensions: 'false',
       });
     } catch (e) {
       throw new StoreError(`cannot open the database ${this.path}: ${errorMessage(e)} (is another vpcflow server using this data folder?)`, e);
     }
     this.conn = await this.instance.connect();
+    // allowed_directories can only be set while external access is still on, and DuckDB refuses it
+    // as an instance option (the C API's set_config has no list values), so: set, then close, then lock.
+    const allowed = [this.sqlDir, ...(this.opts.allowedDirectories ?? []).map((d) => resolve(d))].map((d) => sqlString(d.endsWith('/') ? d : `${d}/`));
+    await this.conn.run(`SET allowed_directories = [${allowed.join(', ')}]`);
+    await this.conn.run('SET enable_external_access = false');
+    await this.conn.run('SET lock_configuration = true');
     await this.migrate();
     for (let i = 0; i < (this.opts.readers ?? 4); i++) {
       const c = await this.instance.connect();
       this.allReaders.push(c);
       this.idleReaders.push(c);
     }
+    await this.sql.start();
   }
 
   async stop(): Promise<void> {
     if (!this.conn) return;
+    await this.sql.stop();
     // Every reader back in the pool means no read is running.
     const readers = await Promise.all(this.allReaders.map(() => this.acquireReader()));
     await this.mutex.run(async () => {
@@ -126,14 +165,20 @@ export class Database {
   /** Runs statements in one transaction: all of them take effect or none. */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.mutex.run(async () => {
-      await this.c.run('BEGIN TRANSACTION');
       try {
-        const out = await work(new Transaction(this.c));
-        await this.c.run('COMMIT');
-        return out;
-      } catch (e) {
-        await this.c.run('ROLLBACK').catch(() => undefined);
-        throw e;
+        await this.c.run('BEGIN TRANSACTION');
+        try {
+          const out = await work(new Transaction(this.c));
+          await this.c.run('COMMIT');
+          return out;
+        } catch (e) {
+          await this.c.run('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      } finally {
+        // Counted only once the commit (or rollback) is done, so a snapshot taken while the count
+        // still reads N already holds every change that finished before N was read.
+        this.writes++;
       }
     });
   }
@@ -144,28 +189,65 @@ export class Database {
   }
 
   run(sql: string, params: DuckDBValue[] = []): Promise<void> {
-    return this.mutex.run(() => new Transaction(this.c).run(sql, params));
+    return this.mutex.run(async () => {
+      try {
+        await new Transaction(this.c).run(sql, params);
+      } finally {
+        this.writes++;
+      }
+    });
   }
 
-  /** Runs a user's read-only SQL; anything but a query is refused before it runs. */
-  query(sql: string): Promise<{ columns: string[]; rows: Row[] }> {
+  /**
+   * Runs a user's SQL in the sandbox: one SELECT over the scope's own `flows` and `archive_objects`
+   * (the operator's scope: every account's), bounded in time, memory and result size.
+   */
+  query(sql: string, scope: SqlScope = OPERATOR_SCOPE): Promise<SqlResult> {
+    return this.sql.query(sql, scope);
+  }
+
+  /**
+   * Writes tables (trusted SQL over this database) into a new DuckDB file, all from one committed
+   * snapshot, on a read connection (beside writes). `plan` runs first inside that snapshot, with
+   * reads only, and decides the tables from what it reads (the SQL sandbox exports only rows past
+   * its previous snapshot). The file is complete and closed when this resolves; nothing else of this
+   * database is in it. `signal` interrupts.
+   */
+  exportSnapshot<T>(file: string, plan: (read: SnapshotRead) => Promise<{ tables: readonly SnapshotTable[]; info: T }>, signal?: AbortSignal): Promise<{ counts: number[]; info: T }> {
     return this.withReader(async (c) => {
-      let prepared;
+      const abort = () => c.interrupt();
+      signal?.addEventListener('abort', abort);
+      const alias = `vpcflow_export_${++exportCounter}`;
       try {
-        prepared = await c.prepare(sql);
+        if (signal?.aborted) throw new StoreError('the export was cancelled');
+        await c.run(`ATTACH ${sqlString(file)} AS ${alias}`);
+        try {
+          await c.run('BEGIN TRANSACTION');
+          try {
+            const tx = new Transaction(c);
+            const { tables, info } = await plan((sql, params = []) => tx.all(sql, params));
+            const counts: number[] = [];
+            for (const t of tables) {
+              await c.run(`CREATE TABLE ${alias}.${t.name} AS ${t.sql}`, t.params.length ? [...t.params] : undefined);
+              // rowsChanged says 0 for CREATE TABLE AS: count what landed.
+              const [row] = (await c.runAndReadAll(`SELECT count(*)::VARCHAR AS n FROM ${alias}.${t.name}`)).getRowObjectsJson();
+              counts.push(Number(row?.n));
+            }
+            await c.run('COMMIT');
+            return { counts, info };
+          } catch (e) {
+            await c.run('ROLLBACK').catch(() => undefined);
+            throw e;
+          }
+        } finally {
+          // DETACH checkpoints and closes the file, so a reader never needs its WAL.
+          await c.run(`DETACH ${alias}`).catch(() => undefined);
+        }
       } catch (e) {
-        throw new VpcflowError('InvalidQuery', `the query does not parse: ${errorMessage(e)}`);
-      }
-      // StatementType 1 = SELECT in DuckDB's C API; EXPLAIN (8) is read-only too.
-      if (prepared.statementType !== 1 && prepared.statementType !== 8) {
-        prepared.destroySync?.();
-        throw new VpcflowError('InvalidQuery', 'only SELECT queries can be run (the store is read-only to queries)');
-      }
-      try {
-        const reader = await prepared.runAndReadAll();
-        return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Row[] };
-      } catch (e) {
-        throw new VpcflowError('InvalidQuery', `the query failed: ${errorMessage(e)}`);
+        if (e instanceof VpcflowError) throw e;
+        throw new StoreError(`cannot write the SQL snapshot ${file}: ${errorMessage(e)}`, e);
+      } finally {
+        signal?.removeEventListener('abort', abort);
       }
     });
   }
@@ -181,6 +263,12 @@ export class Database {
       });
     }
   }
+}
+
+let exportCounter = 0;
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** Prepared statements kept per connection: parsing and planning a statement again per request was most of a small read's cost. */

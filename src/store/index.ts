@@ -4,3 +4,4 @@ export * from './database.ts';
 export * from './schema.ts';
 export * from './records-table.ts';
 export * from './aws-files.ts';
+export * from './sql-sandbox.ts';

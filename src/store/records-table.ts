@@ -1,4 +1,6 @@
 // Appends delivered flow records to the typed flow_records table that `vpcflow query` reads.
+// The table is append-only: the SQL sandbox (sql-sandbox.ts) extends its snapshots by the rows past
+// their max(rowid), and copies whole again only when it finds rows before that changed.
 
 import { FIELD_BY_NAME, type FieldName, type FlowRecord } from '../records/index.ts';
 import { RECORD_COLUMNS } from './schema.ts';

@@ -101,4 +101,20 @@ CREATE TABLE ingests (
 CREATE TABLE dataplane_owner (id INTEGER PRIMARY KEY, account_id VARCHAR NOT NULL);
 `,
   },
+  {
+    // Owners of archive buckets (destinations/archive/buckets.ts) and the delivery their bucket
+    // policies grant other accounts: `prefix` is the object key prefix a grant covers (its policy
+    // Resource without the trailing '*'), `region` the one its aws:SourceArn names (NULL: any).
+    // Buckets that flow logs already name go to the account of the earliest such flow log.
+    id: 6,
+    sql: `
+CREATE TABLE archive_buckets (bucket VARCHAR PRIMARY KEY, owner_account VARCHAR NOT NULL, created_at BIGINT NOT NULL, policy VARCHAR);
+CREATE TABLE archive_bucket_grants (bucket VARCHAR NOT NULL, grantee_account VARCHAR NOT NULL, prefix VARCHAR NOT NULL, region VARCHAR, created_at BIGINT NOT NULL);
+INSERT INTO archive_buckets
+  SELECT bucket, first(account_id ORDER BY created_at, flow_log_id), min(created_at), NULL FROM (
+    SELECT regexp_extract(json_extract_string(body, '$.logDestination'), '^arn:[^:]*:s3:::([^/]+)', 1) AS bucket, account_id, created_at, flow_log_id
+    FROM flow_logs WHERE json_extract_string(body, '$.logDestinationType') = 's3')
+  WHERE bucket <> '' GROUP BY bucket;
+`,
+  },
 ];

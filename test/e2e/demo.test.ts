@@ -36,13 +36,17 @@ test('vpcflow demo (live): real HTTP is ACCEPT on both interfaces, SSH and UDP a
   assert.deepEqual(left, [], 'the demo removes every namespace it made');
 });
 
-test('vpcflow demo --capture: the generated capture is ingested into records and archive files', { timeout: 60_000 }, async () => {
+test('vpcflow demo --capture: the generated capture is ingested into records and archive files; recorded live verdicts show REJECT', { timeout: 60_000 }, async () => {
   const r = await runCli(['demo', '--capture']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /ingesting a generated capture/);
   const rs = records(r.stdout);
   assert.ok(rs.some((x) => x.dstport === '80' && x.action === 'ACCEPT'), r.stdout);
   assert.match(r.stdout, /\.log\.gz/);
+  // Verdicts too, without root: a live run's records, imported and labelled as recorded.
+  assert.match(r.stdout, /import examples\/live-demo-records\.log .*→ 20 records\n  \(RECORDED, not this machine's traffic/);
+  const recorded = r.stdout.split('\n').filter((l) => l.startsWith('  eni-') && / REJECT \d+ ingress /.test(l));
+  assert.ok(recorded.some((l) => / 22 6 /.test(l)) && recorded.some((l) => / 53 17 /.test(l)), r.stdout);
 });
 
 test('vpcflow demo refuses --live together with --capture', async () => {

@@ -69,7 +69,7 @@ export class VpcflowServer {
 
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const c = this.child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     await new Promise<void>((r) => {
       c.once('exit', () => r());
       c.kill(signal);

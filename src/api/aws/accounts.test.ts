@@ -1,5 +1,6 @@
 // The access key store over a real (temporary) DuckDB database: key formats, the secret encrypted
-// at rest under a 0600 master key, survival across restarts, and refusal of a wrong or exposed key.
+// at rest under a 0600 master key, survival across restarts, refusal of a wrong or exposed key, and
+// last-use times that are exact when listed yet written at most once a minute.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Database } from '../../store/index.ts';
-import { AccountStore, MasterKeyError, SecretDecryptionError } from './accounts.ts';
+import { AccountStore, LAST_USED_WRITE_INTERVAL_MS, MasterKeyError, SecretDecryptionError } from './accounts.ts';
 
 let dir: string;
 let db: Database;
@@ -97,4 +98,43 @@ test('a master key readable by others, or of the wrong size, is refused at start
   const short = join(dir, 'short.key');
   writeFileSync(short, `${randomBytes(16).toString('base64')}\n`, { mode: 0o600 });
   await assert.rejects(new AccountStore(db, { masterKeyFile: short }).start(), (e: unknown) => e instanceof MasterKeyError && /32 random bytes/.test(e.message));
+});
+
+test('a key\'s last use is exact in the listing but written at most once a minute; a restart reads the last write', async () => {
+  let now = 1_800_000_000_000;
+  const store = new AccountStore(db, { now: () => now });
+  await store.start();
+  const key = await store.createAccessKey('121212121212');
+  const stored = async () => (await db.all('SELECT last_used_at FROM access_keys WHERE access_key_id = $1', [key.accessKeyId]))[0]!.last_used_at;
+  const listed = async (s: AccountStore) => (await s.list('121212121212')).find((k) => k.accessKeyId === key.accessKeyId)!;
+  assert.deepEqual(await listed(store), { accessKeyId: key.accessKeyId, accountId: '121212121212', createdAt: now, lastUsedAt: null });
+
+  now += 1_000;
+  store.recordUse(key.accessKeyId);
+  await store.settled();
+  assert.equal(Number(await stored()), now, 'the first use is written');
+  const firstWrite = now;
+  // Many uses within the minute: the listing follows each, the database is not written again.
+  for (let i = 0; i < 50; i++) {
+    now += 1_000;
+    store.recordUse(key.accessKeyId);
+  }
+  await store.settled();
+  assert.equal(Number(await stored()), firstWrite);
+  assert.equal((await listed(store)).lastUsedAt, now);
+  // A restarted store knows only what was written.
+  const restarted = new AccountStore(db, { now: () => now });
+  await restarted.start();
+  assert.equal((await listed(restarted)).lastUsedAt, firstWrite);
+  // Past the minute, the next use is written.
+  now = firstWrite + LAST_USED_WRITE_INTERVAL_MS;
+  store.recordUse(key.accessKeyId);
+  await store.settled();
+  assert.equal(Number(await stored()), now);
+  assert.equal((await listed(restarted)).lastUsedAt, now);
+  // A deleted key is gone from the listing and from lookups of the store that had it cached.
+  assert.ok(await store.lookup(key.accessKeyId));
+  assert.equal(await store.delete(key.accessKeyId), true);
+  assert.equal(await store.lookup(key.accessKeyId), undefined);
+  assert.equal((await store.list('121212121212')).length, 0);
 });

@@ -197,7 +197,8 @@ const OUTPUT_OF: Record<keyof typeof INPUTS, OutStructure> = {
   CreateTags: RETURN_OUT, DeleteTags: RETURN_OUT, DescribeTags: OUTPUTS.DescribeTags,
 };
 
-export const NETWORK_ACTIONS: Readonly<Record<string, Ec2ActionSpec>> = Object.fromEntries(
+/** A Map: actions are looked up by a name the caller sends, which must never find an inherited member. */
+export const NETWORK_ACTIONS: ReadonlyMap<string, Ec2ActionSpec> = new Map(
   (Object.keys(INPUTS) as (keyof typeof INPUTS)[]).map((name) => [name, { input: INPUTS[name], required: REQUIRED[name] ?? [], output: OUTPUT_OF[name], handler: HANDLERS[name] }]),
 );
 

@@ -83,7 +83,7 @@ const FLOW_LOG_ACTIONS: Readonly<Record<string, Ec2ActionSpec>> = {
 };
 
 /** Every action this endpoint serves, by name. */
-const ACTIONS: ReadonlyMap<string, Ec2ActionSpec> = new Map([...Object.entries(FLOW_LOG_ACTIONS), ...Object.entries(NETWORK_ACTIONS)]);
+const ACTIONS: ReadonlyMap<string, Ec2ActionSpec> = new Map([...Object.entries(FLOW_LOG_ACTIONS), ...NETWORK_ACTIONS]);
 
 export const EC2_ACTIONS: readonly string[] = [...ACTIONS.keys()];
 

@@ -1,19 +1,22 @@
 // `POST /` as AWS serves it: one endpoint for EC2 (Query protocol, XML answers) and CloudWatch
 // Logs (JSON 1.1), so the aws CLI and SDKs work with `--endpoint-url`. Each request is bounded in
 // size, authenticated with SigV4 against the account store, routed by the credential scope's
-// service, and run for the account that owns the access key.
+// service, and run for the account that owns the access key. Requests for other AWS services (on
+// any path outside /v1/) are told that service is not implemented, in its clients' error shape.
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Context, Hono } from 'hono';
 import type { ControlPlane } from '../../control/index.ts';
 import type { LogStore } from '../../destinations/logstore/index.ts';
+import type { MetricFilterStore } from '../../metrics/index.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import type { AccountStore } from './accounts.ts';
 import { AwsProtocolError, toAwsError } from './errors.ts';
 import { EC2_CONTENT_TYPE, ec2ErrorXml, ec2ResponseXml, parseEc2Query, runEc2Action } from './ec2-query.ts';
 import { LOGS_CONTENT_TYPE, LOGS_TARGET_PREFIX, logsErrorBody, parseLogsRequest, runLogsOperation } from './logs-json.ts';
 import { SigV4Error, authErrorFor, parseAuthorization, verifySigV4, type IncomingSignedRequest } from './sigv4.ts';
+import { SERVED_SERVICES, namedService, unimplementedAnswer } from './unimplemented.ts';
 import type { Ec2Caller } from './ec2-shapes.ts';
 
 export type AwsService = 'ec2' | 'logs';
@@ -21,7 +24,8 @@ export type AwsService = 'ec2' | 'logs';
 export interface AwsEndpointDeps {
   control: ControlPlane;
   logStore: LogStore;
-  accounts: Pick<AccountStore, 'lookup'>;
+  metrics: MetricFilterStore;
+  accounts: Pick<AccountStore, 'lookup'> & Partial<Pick<AccountStore, 'recordUse'>>;
   /**
    * Anonymous mode (off unless set): requests that are unsigned, or signed with an access key the
    * store does not know, act for this account. Requests signed with a known key are still verified.
@@ -46,6 +50,8 @@ export function mountAwsEndpoint(app: Hono, deps: AwsEndpointDeps): void {
   app.post('/', async (c) => {
     const requestId = randomUUID();
     const target = c.req.header('x-amz-target');
+    const unserved = unservedAnswer(c, requestId);
+    if (unserved) return unserved;
     let service: AwsService = serviceFromHeaders(target, c.req.header('content-type'));
     let answer: Answer;
     try {
@@ -55,7 +61,7 @@ export function mountAwsEndpoint(app: Hono, deps: AwsEndpointDeps): void {
       const bodyText = new TextDecoder().decode(request.body);
       answer = service === 'ec2'
         ? await handleEc2(deps.control, { accountId: caller.accountId, region: caller.region }, request.query, bodyText, requestId)
-        : { status: 200, body: JSON.stringify(await runLogsOperation(deps.logStore, caller.accountId, parseLogsRequest(target, bodyText))) };
+        : { status: 200, body: JSON.stringify(await runLogsOperation({ logStore: deps.logStore, metrics: deps.metrics }, caller.accountId, parseLogsRequest(target, bodyText))) };
     } catch (e) {
       // A refused signature is answered in the protocol of the service it was scoped to.
       if (e instanceof SigV4Error && (e.service === 'ec2' || e.service === 'logs')) service = e.service;
@@ -64,6 +70,23 @@ export function mountAwsEndpoint(app: Hono, deps: AwsEndpointDeps): void {
     const headers: Record<string, string> = { 'content-type': service === 'ec2' ? EC2_CONTENT_TYPE : LOGS_CONTENT_TYPE, 'x-amzn-RequestId': requestId };
     return new Response(answer.body, { status: answer.status, headers });
   });
+  // Every other method and path outside the native API: another AWS service's client (S3's GET /,
+  // Lambda's REST paths…) gets that service's "not implemented"; anything naming no service, a 404.
+  app.all('*', (c) => {
+    if (c.req.path === '/v1' || c.req.path.startsWith('/v1/')) return c.notFound();
+    return unservedAnswer(c, randomUUID()) ?? c.notFound();
+  });
+}
+
+/** The answer for a request naming a service this endpoint does not serve, or undefined when it names ec2/logs (or nothing). */
+function unservedAnswer(c: Context, requestId: string): Response | undefined {
+  const target = c.req.header('x-amz-target');
+  const named = namedService(c.req.header('authorization'), target);
+  if (!named || SERVED_SERVICES.has(named.name)) return undefined;
+  // An unsigned request whose target is CloudWatch Logs' own is the Logs protocol's to answer.
+  if (named.via === 'X-Amz-Target' && target?.startsWith(LOGS_TARGET_PREFIX)) return undefined;
+  const a = unimplementedAnswer(named, { path: c.req.path, contentType: c.req.header('content-type'), target }, requestId);
+  return new Response(c.req.method === 'HEAD' ? null : a.body, { status: a.status, headers: a.headers });
 }
 
 /** The protocol a request looks like before (or without) its credential scope: JSON with a Logs target, else EC2's form. */
@@ -103,6 +126,7 @@ function render(service: AwsService, code: string, message: string, status: numb
 async function authenticate(request: IncomingSignedRequest, deps: AwsEndpointDeps, guessed: AwsService): Promise<{ accountId: string; service: AwsService; region: string | undefined }> {
   try {
     const caller = await verifySigV4(request, (id) => deps.accounts.lookup(id), { now: deps.now?.() });
+    deps.accounts.recordUse?.(caller.accessKeyId);
     const service = caller.scope.service;
     if (service !== 'ec2' && service !== 'logs') {
       throw new AwsProtocolError(guessed === 'ec2' ? 'AuthFailure' : 'InvalidSignatureException', `Credential should be scoped to correct service: 'ec2' or 'logs', not '${service}'.`, guessed === 'ec2' ? 401 : 400);

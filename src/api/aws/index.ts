@@ -10,5 +10,5 @@ export {
   type IncomingSignedRequest, type CredentialScope, type ParsedAuthorization, type SigV4FailureKind, type VerifiedCaller, type KeyLookup, type AuthErrorShape,
 } from './sigv4.ts';
 export { parseEc2Query, runEc2Action, ec2ResponseXml, ec2ErrorXml, xmlEscape, EC2_ACTIONS, EC2_API_VERSION, EC2_XML_NAMESPACE, type Ec2Request } from './ec2-query.ts';
-export { parseLogsRequest, runLogsOperation, logsErrorBody, LOGS_OPERATIONS, LOGS_TARGET_PREFIX, type LogsRequest } from './logs-json.ts';
+export { parseLogsRequest, runLogsOperation, logsErrorBody, LOGS_OPERATIONS, LOGS_TARGET_PREFIX, type LogsRequest, type LogsServices } from './logs-json.ts';
 export { AwsProtocolError, toAwsError, type AwsErrorShape } from './errors.ts';

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../../store/index.ts';
 import { LogStore } from '../../destinations/logstore/index.ts';
+import { MetricFilterStore } from '../../metrics/index.ts';
 import { parseLogsRequest, runLogsOperation, logsErrorBody } from './logs-json.ts';
 
 const A = '111122223333';
@@ -14,8 +15,9 @@ const B = '444455556666';
 let dir: string;
 let db: Database;
 let store: LogStore;
+let metrics: MetricFilterStore;
 
-const call = (account: string, op: string, body: unknown) => runLogsOperation(store, account, parseLogsRequest(`Logs_20140328.${op}`, JSON.stringify(body)));
+const call = (account: string, op: string, body: unknown) => runLogsOperation({ logStore: store, metrics }, account, parseLogsRequest(`Logs_20140328.${op}`, JSON.stringify(body)));
 
 async function failsWith(work: Promise<unknown> | (() => unknown), code: string, message?: RegExp): Promise<void> {
   await assert.rejects(async () => (typeof work === 'function' ? work() : work), (e: unknown) => {
@@ -31,6 +33,8 @@ before(async () => {
   db = new Database({ dataDir: dir });
   await db.start();
   store = new LogStore(db, 'us-east-1');
+  metrics = new MetricFilterStore(db);
+  store.onGroupDeleted((tx, a, g) => metrics.removeGroupInTransaction(tx, a, g));
   await call(A, 'CreateLogGroup', { logGroupName: '/vpc/flows' });
   // Records from the spec's documented examples (§6.3 R1, R2, R5), one stream per interface.
   const events = [

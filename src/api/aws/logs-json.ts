@@ -4,6 +4,8 @@
 // [--follow]`, which polls FilterLogEvents) and its metric-filter commands send.
 
 import type { LogStore } from '../../destinations/logstore/index.ts';
+import type { MetricFilterStore } from '../../metrics/index.ts';
+import { describeValue } from '../../platform/errors.ts';
 import { AwsProtocolError } from './errors.ts';
 
 export const LOGS_TARGET_PREFIX = 'Logs_20140328.';
@@ -15,7 +17,13 @@ export interface LogsRequest {
 }
 
 type Input = Record<string, unknown>;
-type LogsHandler = (logStore: LogStore, accountId: string, input: Input) => Promise<unknown>;
+/** The log store and the metric filters that consume its events: what the Logs operations act on. */
+export interface LogsServices {
+  readonly logStore: LogStore;
+  readonly metrics: MetricFilterStore;
+}
+
+type LogsHandler = (services: LogsServices, accountId: string, input: Input) => Promise<unknown>;
 
 const invalid = (message: string): AwsProtocolError => new AwsProtocolError('InvalidParameterException', message);
 const serialization = (message: string): AwsProtocolError => new AwsProtocolError('SerializationException', message);
@@ -25,7 +33,7 @@ const absent = (v: unknown): boolean => v === undefined || v === null;
 function optString(b: Input, key: string): string | undefined {
   const v = b[key];
   if (absent(v)) return undefined;
-  if (typeof v !== 'string') throw serialization(`'${key}' must be a string, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string') throw serialization(`'${key}' must be a string, got ${describeValue(v)}`);
   return v;
 }
 
@@ -38,7 +46,7 @@ function reqString(b: Input, key: string): string {
 function optInt(b: Input, key: string, min = 0): number | undefined {
   const v = b[key];
   if (absent(v)) return undefined;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw serialization(`'${key}' must be an integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw serialization(`'${key}' must be an integer, got ${describeValue(v)}`);
   if (v < min) throw invalid(`1 validation error detected: Value '${v}' at '${key}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
   return v;
 }
@@ -46,7 +54,7 @@ function optInt(b: Input, key: string, min = 0): number | undefined {
 function optBool(b: Input, key: string): boolean | undefined {
   const v = b[key];
   if (absent(v)) return undefined;
-  if (typeof v !== 'boolean') throw serialization(`'${key}' must be a boolean, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') throw serialization(`'${key}' must be a boolean, got ${describeValue(v)}`);
   return v;
 }
 
@@ -60,7 +68,7 @@ function optStringList(b: Input, key: string): string[] | undefined {
 /** Members AWS defines that would change what the call does, which the log store cannot honour. */
 function refuseUnsupported(b: Input, members: Record<string, (v: unknown) => boolean>): void {
   for (const [key, acceptable] of Object.entries(members)) {
-    if (!absent(b[key]) && !acceptable(b[key])) throw invalid(`The parameter ${key} (${JSON.stringify(b[key])}) is not supported by this endpoint`);
+    if (!absent(b[key]) && !acceptable(b[key])) throw invalid(`The parameter ${key} (${describeValue(b[key])}) is not supported by this endpoint`);
   }
 }
 
@@ -89,62 +97,63 @@ const empty = async (work: Promise<void>): Promise<Record<string, never>> => {
   return {};
 };
 
-const OPERATIONS: Readonly<Record<string, LogsHandler>> = {
-  CreateLogGroup: (store, account, b) => {
+// A Map: an operation named by the caller must never find an inherited member (`constructor`, `toString`).
+const OPERATIONS: ReadonlyMap<string, LogsHandler> = new Map(Object.entries({
+  CreateLogGroup: (services, account, b) => {
     refuseUnsupported(b, { kmsKeyId: () => false, tags: (v) => typeof v === 'object' && Object.keys(v as object).length === 0, logGroupClass: (v) => v === 'STANDARD', deletionProtectionEnabled: (v) => v === false });
-    return empty(store.createLogGroup(account, reqString(b, 'logGroupName')));
+    return empty(services.logStore.createLogGroup(account, reqString(b, 'logGroupName')));
   },
-  DeleteLogGroup: (store, account, b) => empty(store.deleteLogGroup(account, reqString(b, 'logGroupName'))),
-  PutRetentionPolicy: (store, account, b) => {
+  DeleteLogGroup: (services, account, b) => empty(services.logStore.deleteLogGroup(account, reqString(b, 'logGroupName'))),
+  PutRetentionPolicy: (services, account, b) => {
     const days = optInt(b, 'retentionInDays', Number.MIN_SAFE_INTEGER);
     if (days === undefined) throw notNull('retentionInDays');
-    return empty(store.putRetentionPolicy(account, reqString(b, 'logGroupName'), days));
+    return empty(services.logStore.putRetentionPolicy(account, reqString(b, 'logGroupName'), days));
   },
-  DescribeLogGroups: (store, account, b) => {
+  DescribeLogGroups: (services, account, b) => {
     refuseUnsupported(b, { accountIdentifiers: () => false, logGroupIdentifiers: () => false, logGroupClass: (v) => v === 'STANDARD' });
-    return store.describeLogGroups(account, {
+    return services.logStore.describeLogGroups(account, {
       prefix: optString(b, 'logGroupNamePrefix'), pattern: optString(b, 'logGroupNamePattern'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
     });
   },
-  DescribeLogStreams: (store, account, b) =>
-    store.describeLogStreams(account, groupOf(b, account), {
+  DescribeLogStreams: (services, account, b) =>
+    services.logStore.describeLogStreams(account, groupOf(b, account), {
       prefix: optString(b, 'logStreamNamePrefix'), orderBy: optString(b, 'orderBy'), descending: optBool(b, 'descending'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
     }),
-  GetLogEvents: (store, account, b) =>
-    store.getLogEvents(account, groupOf(b, account), reqString(b, 'logStreamName'), {
+  GetLogEvents: (services, account, b) =>
+    services.logStore.getLogEvents(account, groupOf(b, account), reqString(b, 'logStreamName'), {
       startTime: optInt(b, 'startTime'), endTime: optInt(b, 'endTime'), startFromHead: optBool(b, 'startFromHead'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
     }),
   // `interleaved` (always sent by `aws logs tail`) is deprecated and ignored by AWS too; `unmask` has nothing to unmask here.
-  FilterLogEvents: (store, account, b) => {
+  FilterLogEvents: (services, account, b) => {
     optBool(b, 'interleaved');
     optBool(b, 'unmask');
-    return store.filterLogEvents(account, {
+    return services.logStore.filterLogEvents(account, {
       logGroupName: groupOf(b, account), logStreamNames: optStringList(b, 'logStreamNames'), logStreamNamePrefix: optString(b, 'logStreamNamePrefix'),
       startTime: optInt(b, 'startTime'), endTime: optInt(b, 'endTime'), filterPattern: optString(b, 'filterPattern'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
     });
   },
   // Newer members change what a filter reads (transformed logs, system-field dimensions); refused rather than ignored.
-  PutMetricFilter: (store, account, b) => {
+  PutMetricFilter: (services, account, b) => {
     refuseUnsupported(b, { applyOnTransformedLogs: (v) => v === false, fieldSelectionCriteria: () => false, emitSystemFieldDimensions: (v) => Array.isArray(v) && v.length === 0 });
-    return empty(store.metricFilters.putMetricFilter(account, b));
+    return empty(services.metrics.putMetricFilter(account, b));
   },
-  DescribeMetricFilters: (store, account, b) =>
-    store.metricFilters.describeMetricFilters(account, {
+  DescribeMetricFilters: (services, account, b) =>
+    services.metrics.describeMetricFilters(account, {
       logGroupName: optString(b, 'logGroupName'), filterNamePrefix: optString(b, 'filterNamePrefix'), metricName: optString(b, 'metricName'),
       metricNamespace: optString(b, 'metricNamespace'), limit: optInt(b, 'limit', 1), nextToken: optString(b, 'nextToken'),
     }),
-  DeleteMetricFilter: (store, account, b) => empty(store.metricFilters.deleteMetricFilter(account, reqString(b, 'logGroupName'), reqString(b, 'filterName'))),
-  TestMetricFilter: async (store, _account, b) => store.metricFilters.testMetricFilter(b.filterPattern, b.logEventMessages),
-};
+  DeleteMetricFilter: (services, account, b) => empty(services.metrics.deleteMetricFilter(account, reqString(b, 'logGroupName'), reqString(b, 'filterName'))),
+  TestMetricFilter: async (services, _account, b) => services.metrics.testMetricFilter(b.filterPattern, b.logEventMessages),
+} satisfies Record<string, LogsHandler>));
 
-export const LOGS_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);
+export const LOGS_OPERATIONS: readonly string[] = [...OPERATIONS.keys()];
 
 /** Reads the operation from X-Amz-Target and the JSON body; throws AwsProtocolError with CloudWatch Logs' codes. */
 export function parseLogsRequest(target: string | undefined, body: string): LogsRequest {
   if (!target) throw new AwsProtocolError('UnknownOperationException', `The request has no X-Amz-Target header (expected ${LOGS_TARGET_PREFIX}<Operation>)`);
   if (!target.startsWith(LOGS_TARGET_PREFIX)) throw new AwsProtocolError('UnknownOperationException', `Unknown X-Amz-Target '${target}' (expected ${LOGS_TARGET_PREFIX}<Operation>)`);
   const operation = target.slice(LOGS_TARGET_PREFIX.length);
-  if (!Object.hasOwn(OPERATIONS, operation)) throw new AwsProtocolError('UnknownOperationException', `The operation ${operation} is not supported by this endpoint (supported: ${LOGS_OPERATIONS.join(', ')})`);
+  if (!OPERATIONS.has(operation)) throw new AwsProtocolError('UnknownOperationException', `The operation ${operation} is not supported by this endpoint (supported: ${LOGS_OPERATIONS.join(', ')})`);
   if (!body.trim()) return { operation, input: {} };
   let parsed: unknown;
   try {
@@ -156,10 +165,10 @@ export function parseLogsRequest(target: string | undefined, body: string): Logs
   return { operation, input: parsed as Input };
 }
 
-export async function runLogsOperation(logStore: LogStore, accountId: string, request: LogsRequest): Promise<unknown> {
-  const handler = OPERATIONS[request.operation];
+export async function runLogsOperation(services: LogsServices, accountId: string, request: LogsRequest): Promise<unknown> {
+  const handler = OPERATIONS.get(request.operation);
   if (!handler) throw new AwsProtocolError('UnknownOperationException', `The operation ${request.operation} is not supported by this endpoint`);
-  return handler(logStore, accountId, request.input);
+  return handler(services, accountId, request.input);
 }
 
 export const logsErrorBody = (code: string, message: string): string => JSON.stringify({ __type: code, message });

@@ -54,7 +54,10 @@ test('get-vanilla: canonical request hash and signature as published', async () 
   const canonical = canonicalRequest(GET_VANILLA, ['host', 'x-amz-date'], sha256Hex(''));
   assert.equal(sha256Hex(canonical), 'bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63');
   const caller = await verifySigV4(GET_VANILLA, lookup, { now: VECTOR_NOW });
-  assert.deepEqual(caller, { accessKeyId: AKID, accountId: '111122223333', scope: { accessKeyId: AKID, date: '20150830', region: 'us-east-1', service: 'service' } });
+  assert.deepEqual(caller, {
+    accessKeyId: AKID, accountId: '111122223333', scope: { accessKeyId: AKID, date: '20150830', region: 'us-east-1', service: 'service' },
+    signedHeaders: ['host', 'x-amz-date'], signature: '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31', signedAt: VECTOR_NOW,
+  });
 });
 
 test('get-vanilla-query-order-key-case, post-vanilla and post-x-www-form-urlencoded verify', async () => {

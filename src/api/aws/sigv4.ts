@@ -54,6 +54,24 @@ export interface VerifiedCaller {
   accessKeyId: string;
   accountId: string;
   scope: CredentialScope;
+  /** The headers the signature covers (lower-case). */
+  signedHeaders: readonly string[];
+  /** The request's signature (the seed of a streaming payload's chunk chain). */
+  signature: string;
+  /** The signing time, epoch ms. */
+  signedAt: number;
+  /** Present when the payload is streamed (STREAMING-AWS4-HMAC-SHA256-PAYLOAD): what its chunks are verified with. */
+  chunkChain?: ChunkChain;
+}
+
+/** What chains the chunk signatures of a streaming payload to the request that carries it. */
+export interface ChunkChain {
+  /** The derived signing key of the request's credential scope. */
+  readonly key: Buffer;
+  readonly amzDate: string;
+  readonly scope: Omit<CredentialScope, 'accessKeyId'>;
+  /** The request's own signature: the "previous signature" of the first chunk. */
+  readonly seedSignature: string;
 }
 
 export interface KeyLookup {
@@ -63,11 +81,17 @@ export interface KeyLookup {
 export interface VerifyOptions {
   now?: number;
   maxSkewMs?: number;
-  /** Accept `x-amz-content-sha256: UNSIGNED-PAYLOAD` (S3's streaming uploads): the body is then not part of the signature. */
-  allowUnsignedPayload?: boolean;
+  /**
+   * Accept `x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: the body is not read here
+   * (pass it empty) and the caller verifies it chunk by chunk with the returned `chunkChain`.
+   */
+  allowStreamingPayload?: boolean;
 }
 
+/** Never accepted: a captured request could be replayed with any other body. */
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+/** S3's chunked upload: every chunk signed, chained from the request's signature (see sigv4-streaming.ts). */
+export const STREAMING_PAYLOAD = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
 
 const SCOPE_TERMINATOR = 'aws4_request';
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -281,18 +305,24 @@ export async function verifySigV4(req: IncomingSignedRequest, lookup: KeyLookup,
   if (!key) throw new SigV4Error('unknown-key', `The access key id ${scope.accessKeyId} does not exist`, scope.service);
 
   const declared = values.get('x-amz-content-sha256');
-  const unsigned = declared === UNSIGNED_PAYLOAD && opts.allowUnsignedPayload === true;
-  const payloadHash = unsigned ? UNSIGNED_PAYLOAD : req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body);
-  if (declared !== undefined && declared !== payloadHash) {
-    throw new SigV4Error('bad-signature', declared === 'UNSIGNED-PAYLOAD'
+  const streaming = declared === STREAMING_PAYLOAD && opts.allowStreamingPayload === true;
+  if (declared !== undefined && !streaming && (declared === UNSIGNED_PAYLOAD || declared.startsWith('STREAMING-'))) {
+    throw new SigV4Error('bad-signature', declared === UNSIGNED_PAYLOAD
       ? 'Unsigned payloads are not accepted by this endpoint; sign the request body'
-      : "The provided 'x-amz-content-sha256' header does not match what was computed.", scope.service);
+      : `x-amz-content-sha256: ${declared} is not accepted for this request; sign the request body (its hex SHA-256)`, scope.service);
   }
-  const expected = signatureOf(key.secret, date.amzDate, scope, canonicalRequest(req, signedHeaders, payloadHash));
+  const payloadHash = streaming ? STREAMING_PAYLOAD : req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body);
+  if (declared !== undefined && declared !== payloadHash) {
+    throw new SigV4Error('bad-signature', "The provided 'x-amz-content-sha256' header does not match what was computed.", scope.service);
+  }
+  const derived = signingKey(key.secret, scope);
+  const expected = createHmac('sha256', derived).update(stringToSign(date.amzDate, scope, canonicalRequest(req, signedHeaders, payloadHash)), 'utf8').digest('hex');
   if (!timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(signature, 'hex'))) {
     throw new SigV4Error('bad-signature', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.', scope.service);
   }
-  return { accessKeyId: scope.accessKeyId, accountId: key.accountId, scope };
+  const verified: VerifiedCaller = { accessKeyId: scope.accessKeyId, accountId: key.accountId, scope, signedHeaders, signature, signedAt: date.ms };
+  if (streaming) verified.chunkChain = { key: derived, amzDate: date.amzDate, scope: { date: scope.date, region: scope.region, service: scope.service }, seedSignature: signature };
+  return verified;
 }
 
 /** Signs a request the way AWS SDKs do (for tests and tools): returns the Authorization header value. */

@@ -1,6 +1,14 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { FilterPatternError, parseFilterPattern, splitDelimitedFields } from './filter-pattern.ts';
+import { spawn } from 'node:child_process';
+import {
+  FilterPatternError,
+  MAX_EVALUATED_MESSAGE_LENGTH,
+  MAX_FILTER_PATTERN_LENGTH,
+  MAX_JSON_DEPTH,
+  parseFilterPattern,
+  splitDelimitedFields,
+} from './filter-pattern.ts';
 
 // Records and expected results: spec §6.3 "Worked match table" (records are AWS's documented examples).
 const R1 = '2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK';
@@ -177,7 +185,7 @@ describe('regex patterns', () => {
     assert.equal(parseFilterPattern('%AUTHORIZED%').matches('[ERROR 401] UNAUTHORIZED REQUEST'), true);
   });
 
-  for (const [text, at] of [['%(a)%', 1], ['%a)%', 2], ['%something!%', 10], ['%é%', 1], ['%%', 0], ['%a[%', 0]] as const) {
+  for (const [text, at] of [['%(a)%', 1], ['%a)%', 2], ['%something!%', 10], ['%é%', 1], ['%%', 0], ['%a[%', 2]] as const) {
     test(`rejects ${text}`, () => {
       assert.throws(() => parseFilterPattern(text), (e: unknown) => e instanceof FilterPatternError && e.position === at);
     });
@@ -436,5 +444,106 @@ describe('errors carry AWS wording and a position', () => {
   test('the same text quoted is accepted', () => {
     assert.equal(parseFilterPattern('"10.0.0.1"').kind, 'terms');
     assert.equal(parseFilterPattern('[a = "$x"]').matches('$x'), true);
+  });
+});
+
+/**
+ * Evaluates patterns in a child process. A backtracking engine blocks its thread, so a `timeout` on a
+ * test that evaluates in-process could not fire before the evaluation ends; here the test waits on
+ * I/O and its timeout fails it while the child is still busy (the child is then killed).
+ */
+function evaluateInChild(cases: { pattern: string; messages: string[]; extract?: boolean }[], t: { after(fn: () => void): void }): Promise<unknown[][]> {
+  const url = new URL('./filter-pattern.ts', import.meta.url).href;
+  const code = `const { parseFilterPattern } = await import(${JSON.stringify(url)});
+    let input = ''; for await (const chunk of process.stdin) input += chunk;
+    const out = JSON.parse(input).map((c) => { const p = parseFilterPattern(c.pattern); return c.messages.map((m) => (c.extract ? p.extract(m) : p.matches(m))); });
+    process.stdout.write(JSON.stringify(out));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'pipe'] });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  child.stdin.end(JSON.stringify(cases));
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (err += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as unknown[][]) : reject(new Error(`evaluation exited with ${code}: ${err}`))));
+  });
+}
+
+describe('bounded evaluation', () => {
+  // The pattern that blocked every client for 42 s: 16 × `\d*` then a character that never comes.
+  const HOSTILE = `%${'\\d*'.repeat(16)}x%`;
+
+  test('the 51-character hostile regex answers at once, alone and inside [..] and {..} patterns', { timeout: 30_000 }, async (t) => {
+    assert.equal(HOSTILE.length, 51);
+    const regexBody = HOSTILE.slice(1, -1);
+    const digits = '1'.repeat(40);
+    const results = await evaluateInChild(
+      [
+        { pattern: HOSTILE, messages: [...RECORDS, digits, '1'.repeat(MAX_EVALUATED_MESSAGE_LENGTH), `${digits}x`] },
+        { pattern: `[..., bytes, start = %${regexBody}%, end, action, logstatus]`, messages: [...RECORDS, `${digits} ${digits} ${digits} a b`] },
+        { pattern: `{ $.n = %${regexBody}% || $.m = %${regexBody.replace(/x$/, 'y')}% }`, messages: [JSON.stringify({ n: digits, m: digits }), JSON.stringify({ n: `${digits}x` })] },
+        // What a metric filter and TestMetricFilter use: extract.
+        { pattern: `[..., bytes = %${regexBody}%, start, end, action, logstatus]`, messages: [R1], extract: true },
+      ],
+      t,
+    );
+    assert.deepEqual(results, [
+      [false, false, false, false, false, false, false, true],
+      [false, false, false, false, false, false],
+      [false, true],
+      [null],
+    ]);
+  });
+
+  test('a regex error inside [..] and {..} is reported at its position in the whole pattern', () => {
+    const cases: [string, number, RegExp][] = [
+      ['[a = %x**%, b]', 8, /follows another repetition/],
+      ['{ $.a = %a{2,1}% }', 10, /out of order/],
+      ['[a, b = %\\w+\\1%]', 12, /no groups to refer back to/],
+      ['{ $.a = %[^%', 9, /unterminated character class/],
+    ];
+    for (const [text, position, detail] of cases) {
+      assert.throws(() => parseFilterPattern(text), (e: unknown) => e instanceof FilterPatternError && e.position === position && detail.test(e.detail), text);
+    }
+  });
+
+  test(`patterns are at most ${MAX_FILTER_PATTERN_LENGTH} characters, as AWS allows`, () => {
+    const longest = `"${'a'.repeat(MAX_FILTER_PATTERN_LENGTH - 2)}"`;
+    assert.equal(parseFilterPattern(longest).matches(`x${'a'.repeat(MAX_FILTER_PATTERN_LENGTH)}`), true);
+    assert.throws(
+      () => parseFilterPattern(`${longest} `),
+      (e: unknown) => e instanceof FilterPatternError && e.position === MAX_FILTER_PATTERN_LENGTH && /Member must have length less than or equal to 1024/.test(e.message),
+    );
+    // The parser recurses per '(': the cap is also what keeps it off the end of the stack.
+    assert.throws(() => parseFilterPattern(`{ ${'('.repeat(50_000)}$.a = 1 }`), (e: unknown) => e instanceof FilterPatternError && e.position === MAX_FILTER_PATTERN_LENGTH);
+    assert.equal(parseFilterPattern(`{ ${'('.repeat(300)}$.a = 1${')'.repeat(300)} }`).matches('{"a":1}'), true);
+  });
+
+  test(`a message is evaluated on its first ${MAX_EVALUATED_MESSAGE_LENGTH} characters (the most a CloudWatch event holds)`, () => {
+    const pad = 'a'.repeat(MAX_EVALUATED_MESSAGE_LENGTH - 1);
+    assert.equal(parseFilterPattern('%x%').matches(`${pad}x`), true);
+    assert.equal(parseFilterPattern('%x%').matches(`${pad}ax`), false);
+    assert.equal(parseFilterPattern('%a$%').matches(`${pad}ab`), true, 'the evaluated text ends where it is cut');
+    assert.equal(parseFilterPattern('REJECT').matches(`${pad} REJECT`), false);
+    assert.equal(parseFilterPattern('').matches(`${pad} REJECT`), true);
+  });
+
+  test(`a JSON message nested deeper than ${MAX_JSON_DEPTH} levels is not JSON to a pattern: no match, no crash`, () => {
+    const p = parseFilterPattern('{ $.a[0] = 1 }');
+    const nested = (depth: number) => `{"a":[1],"b":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    assert.equal(p.matches(nested(3)), true);
+    assert.equal(p.matches(nested(MAX_JSON_DEPTH)), true);
+    assert.equal(p.matches(nested(MAX_JSON_DEPTH + 1)), false);
+    assert.equal(p.matches(nested(50_000)), false);
+    assert.equal(p.extract(nested(50_000)), null);
+    // Brackets inside strings are text, not nesting.
+    assert.equal(p.matches(`{"a":[1],"b":"${'['.repeat(50_000)}\\"["}`), true);
+    const arrays = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    assert.equal(parseFilterPattern('{ $.a NOT EXISTS }').matches(arrays), false, 'a top-level array nested 50 000 deep');
+    assert.equal(parseFilterPattern('{ $.a NOT EXISTS }').matches('[[[]]]'), true);
   });
 });

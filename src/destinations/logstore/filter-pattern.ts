@@ -5,6 +5,7 @@
 // choice made here is written next to the code (look for "Assumption").
 
 import { VpcflowError } from '../../platform/errors.ts';
+import { compileLinearRegex, RegexSyntaxError, type LinearRegex } from './linear-regex.ts';
 
 export type FilterPatternKind = 'all' | 'terms' | 'regex' | 'delimited' | 'json';
 
@@ -50,8 +51,33 @@ export class FilterPatternError extends VpcflowError {
 
 /** AWS allows at most this many `%regex%` inside one space-delimited or JSON pattern. */
 export const MAX_REGEX_PER_PATTERN = 2;
+/** AWS's limit on a filter pattern's length (PutMetricFilter, FilterLogEvents, TestMetricFilter). */
+export const MAX_FILTER_PATTERN_LENGTH = 1024;
+/**
+ * A pattern looks at no more of a message than this many characters. A CloudWatch Logs event is at
+ * most 256 KB of UTF-8, so no real event is longer; only a longer text handed to TestMetricFilter
+ * (or a future ingest path) is cut, which keeps one evaluation's work bounded.
+ */
+export const MAX_EVALUATED_MESSAGE_LENGTH = 262_144;
+/**
+ * A message nested deeper than this is not JSON to a JSON pattern (no match). Assumption: AWS
+ * documents no limit; real events nest a few levels, and the bound keeps parsing off deep recursion.
+ */
+export const MAX_JSON_DEPTH = 1000;
 
 export function parseFilterPattern(text: string, options: FilterPatternOptions = {}): FilterPattern {
+  if (text.length > MAX_FILTER_PATTERN_LENGTH) {
+    throw new FilterPatternError(
+      text,
+      MAX_FILTER_PATTERN_LENGTH,
+      `the pattern is ${text.length} characters long; at most ${MAX_FILTER_PATTERN_LENGTH} are allowed`,
+      `1 validation error detected: Value at 'filterPattern' failed to satisfy constraint: Member must have length less than or equal to ${MAX_FILTER_PATTERN_LENGTH}`,
+    );
+  }
+  return bounded(parseUnbounded(text, options));
+}
+
+function parseUnbounded(text: string, options: FilterPatternOptions): FilterPattern {
   const sc = new Scanner(text);
   sc.skipSpace();
   if (sc.done) return matchAll(text);
@@ -61,6 +87,53 @@ export function parseFilterPattern(text: string, options: FilterPatternOptions =
   const last = text.trimEnd();
   if (first === '%' && last.endsWith('%') && last.length - sc.pos > 1) return parseRegexPattern(sc);
   return parseTerms(sc, options.termMatch ?? 'substring');
+}
+
+const clip = (message: string): string => (message.length > MAX_EVALUATED_MESSAGE_LENGTH ? message.slice(0, MAX_EVALUATED_MESSAGE_LENGTH) : message);
+
+function bounded(p: FilterPattern): FilterPattern {
+  if (p.kind === 'all') return p;
+  const { matches, extract } = p;
+  return { ...p, matches: (m) => matches(clip(m)), extract: (m) => extract(clip(m)) };
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/**
+ * An event message as a JSON pattern reads it: the parsed document, or NOT_JSON when the message is
+ * not a JSON object or array, is not valid JSON, or nests deeper than MAX_JSON_DEPTH (checked by a
+ * scan before parsing, so neither the parser nor any walk over the document recurses that deep).
+ */
+export function parseJsonEvent(message: string): unknown {
+  const text = clip(message);
+  const c = text.trimStart()[0];
+  if (c !== '{' && c !== '[') return NOT_JSON;
+  if (!nestingWithin(text, MAX_JSON_DEPTH)) return NOT_JSON;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Invalid JSON, or an engine's own depth limit (RangeError): either way not a JSON event.
+    return NOT_JSON;
+  }
+}
+
+export const isJsonEvent = (doc: unknown): boolean => doc !== NOT_JSON;
+
+/** Whether brackets outside string literals nest at most `limit` deep. */
+function nestingWithin(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return false;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,35 +188,27 @@ class Scanner {
     return this.fail('unterminated quoted string (no closing \'"\')', start);
   }
 
-  /** At `%`: reads a regular expression up to the next `%` and checks it against AWS's subset. */
-  readRegex(): RegExp {
+  /**
+   * At `%`: reads a regular expression up to the next `%`, checked against AWS's subset and compiled
+   * for linear-time matching (linear-regex.ts).
+   */
+  readRegex(): LinearRegex {
     const start = this.pos;
     const end = this.text.indexOf('%', start + 1);
     if (end < 0) this.fail("unterminated regular expression (no closing '%')", start);
     const body = this.text.slice(start + 1, end);
     if (body.length === 0) this.fail('empty regular expression', start);
-    for (let i = 0; i < body.length; i++) {
-      const c = body[i]!;
-      const at = start + 1 + i;
-      if (c.charCodeAt(0) > 0x7e) this.fail(`multi-byte character '${c}' is not supported in a regular expression`, at);
-      if (c === '(' || c === ')') this.fail(`'${c}' is not supported: a regular expression cannot define groups`, at);
-      if (!REGEX_CHAR.test(c)) this.fail(`character '${c}' is not supported in a regular expression`, at);
-    }
-    let re: RegExp;
+    let re: LinearRegex;
     try {
-      re = new RegExp(body);
+      re = compileLinearRegex(body);
     } catch (e) {
-      return this.fail(`invalid regular expression: ${(e as Error).message}`, start);
+      if (e instanceof RegexSyntaxError) this.fail(e.detail, start + 1 + e.offset);
+      throw e;
     }
     this.pos = end + 1;
     return re;
   }
 }
-
-// AWS's list: alphanumerics; symbols : _ # = @ / ; , - ; operators ^ $ ? [ ] { } | \ * + .
-// Assumption: a plain space is accepted too (AWS's list omits it, but rejecting `%REJECT OK%` would
-// only hurt; the doc does not show such a pattern being refused).
-const REGEX_CHAR = /^[A-Za-z0-9:_#=@/;,\-^$?[\]{}|\\*+. ]$/;
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -191,6 +256,7 @@ function termMatcher(term: string, mode: 'substring' | 'word'): (m: string) => b
   const escaped = term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const before = WORD_CHAR.test(term[0]!) ? '(?<![A-Za-z0-9_])' : '';
   const after = WORD_CHAR.test(term[term.length - 1]!) ? '(?![A-Za-z0-9_])' : '';
+  // An escaped literal between one-character lookarounds: nothing in it can backtrack.
   const re = new RegExp(before + escaped + after);
   return (m) => re.test(m);
 }
@@ -275,7 +341,7 @@ const OPERATORS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']
 type Value =
   | { readonly kind: 'string'; readonly text: string; readonly quoted: boolean }
   | { readonly kind: 'number'; readonly value: number }
-  | { readonly kind: 'regex'; readonly re: RegExp };
+  | { readonly kind: 'regex'; readonly re: LinearRegex };
 
 // Characters that end an unquoted value (syntax of the surrounding pattern).
 const VALUE_STOP = new Set([',', ']', '[', '}', '{', ')', '(', '&', '|', '=', '!', '<', '>', '"']);
@@ -615,15 +681,8 @@ function parseJson(sc: Scanner): FilterPattern {
   if (!sc.done) sc.fail("unexpected text after '}'");
   const test = compileJson(expr);
   const matches = (message: string): boolean => {
-    const c = message.trimStart()[0];
-    if (c !== '{' && c !== '[') return false;
-    let doc: unknown;
-    try {
-      doc = JSON.parse(message);
-    } catch {
-      return false;
-    }
-    return test(doc);
+    const doc = parseJsonEvent(message);
+    return isJsonEvent(doc) && test(doc);
   };
   return simplePattern('json', sc.text, matches);
 }

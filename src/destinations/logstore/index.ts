@@ -1,6 +1,6 @@
 // The CloudWatch Logs-style log store destination: where flow-log records delivered to a "log group"
-// are kept, searched with CloudWatch filter patterns, turned into metrics by metric filters, and read
-// back through the Logs API.
+// are kept, searched with CloudWatch filter patterns and read back through the Logs API (metric
+// filters, which consume its events, live in src/metrics/).
 
 export {
   FilterPatternError,
@@ -12,33 +12,3 @@ export {
   type FilterPatternOptions,
 } from './filter-pattern.ts';
 export * from './log-store.ts';
-export {
-  MAX_DIMENSIONS,
-  MAX_METRIC_FILTERS_PER_GROUP,
-  MetricFilterError,
-  STANDARD_UNITS,
-  compileMetricFilter,
-  delimitedFieldNames,
-  parsePutMetricFilter,
-  testMetricFilter,
-  type CompiledMetricFilter,
-  type MetricFilterDefinition,
-  type MetricSample,
-  type MetricTransformation,
-  type StandardUnit,
-  type TestMetricFilterMatch,
-} from './metric-filter.ts';
-export { aggregateBatch, canonicalDimensions, minuteOf, MINUTE_MS, type BatchMetrics, type DefaultMinute, type MetricBucket } from './metric-aggregate.ts';
-export {
-  MAX_DATAPOINTS,
-  MetricQueryError,
-  STATISTICS,
-  foldDatapoints,
-  parseMetricStatisticsRequest,
-  parseTime,
-  type Datapoint,
-  type MetricStatisticsRequest,
-  type MinuteRow,
-  type Statistic,
-} from './metric-statistics.ts';
-export { MetricFilterStore, type DescribeMetricFiltersOptions, type MetricFilterDescription } from './metric-store.ts';

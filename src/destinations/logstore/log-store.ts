@@ -3,9 +3,8 @@
 
 import { EventEmitter } from 'node:events';
 import type { Database, Transaction } from '../../store/index.ts';
-import { VpcflowError } from '../../platform/errors.ts';
+import { VpcflowError, describeValue } from '../../platform/errors.ts';
 import { parseFilterPattern } from './filter-pattern.ts';
-import { MetricFilterStore } from './metric-store.ts';
 
 export const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 const GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
@@ -48,10 +47,12 @@ export interface FilterRequest {
   nextToken?: string;
 }
 
+export type GroupDeletionHook = (tx: Transaction, accountId: string, group: string) => Promise<void>;
+
 /** Emitted as 'events' with (accountId, groupName, StoredEvent[]) after each committed delivery. */
 export class LogStore extends EventEmitter {
-  /** The groups' metric filters: evaluated on every append, removed with their group. */
-  readonly metricFilters: MetricFilterStore;
+  /** What else goes when a group is deleted (its metric filters), inside the same transaction. */
+  private readonly groupDeletionHooks: GroupDeletionHook[] = [];
 
   constructor(
     private readonly db: Database,
@@ -60,12 +61,16 @@ export class LogStore extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(0);
-    this.metricFilters = new MetricFilterStore(db, now);
+  }
+
+  /** Registers work that must happen in the transaction that deletes a log group. */
+  onGroupDeleted(hook: GroupDeletionHook): void {
+    this.groupDeletionHooks.push(hook);
   }
 
   static validateGroupName(name: unknown): string {
     if (typeof name !== 'string' || !GROUP_NAME.test(name)) {
-      throw new LogStoreError('InvalidParameterException', `1 validation error detected: Value '${String(name)}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+ and have length 1-512`);
+      throw new LogStoreError('InvalidParameterException', `1 validation error detected: Value '${typeof name === 'string' ? name : describeValue(name)}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+ and have length 1-512`);
     }
     return name;
   }
@@ -82,7 +87,7 @@ export class LogStore extends EventEmitter {
     await this.db.transaction(async (tx) => {
       await this.requireGroup(tx, accountId, name);
       for (const table of ['log_events', 'log_streams']) await tx.run(`DELETE FROM ${table} WHERE account_id = $1 AND group_name = $2`, [accountId, name]);
-      await this.metricFilters.removeGroupInTransaction(tx, accountId, name);
+      for (const hook of this.groupDeletionHooks) await hook(tx, accountId, name);
       await tx.run('DELETE FROM log_groups WHERE account_id = $1 AND name = $2', [accountId, name]);
     });
   }
@@ -102,7 +107,7 @@ export class LogStore extends EventEmitter {
       throw new LogStoreError('InvalidParameterException', 'LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.');
     }
     const limit = checkLimit(opts.limit, 50);
-    const after = opts.nextToken ? decodeToken(opts.nextToken).name : '';
+    const after = opts.nextToken ? tokenString(opts.nextToken, 'name') : '';
     const rows = await this.db.read(
       `SELECT g.name, g.creation_time, g.retention_days,
               g.stored_bytes AS stored,
@@ -110,7 +115,7 @@ export class LogStore extends EventEmitter {
        FROM log_groups g WHERE g.account_id = $1 AND g.name > $2
          AND ($3 = '' OR starts_with(g.name, $3)) AND ($4 = '' OR contains(g.name, $4))
        ORDER BY g.name LIMIT $5`,
-      [accountId, String(after), opts.prefix ?? '', opts.pattern ?? '', limit + 1],
+      [accountId, after, opts.prefix ?? '', opts.pattern ?? '', limit + 1],
     );
     const page = rows.slice(0, limit);
     const logGroups = page.map((r) => {
@@ -132,7 +137,7 @@ export class LogStore extends EventEmitter {
       throw new LogStoreError('InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.');
     }
     const limit = checkLimit(opts.limit, 50);
-    const offset = opts.nextToken ? Number(decodeToken(opts.nextToken).offset) : 0;
+    const offset = opts.nextToken ? tokenOffset(opts.nextToken) : 0;
     return this.db.readTransaction(async (tx) => {
       await this.requireGroup(tx, accountId, group);
       const dir = opts.descending ? 'DESC' : 'ASC';
@@ -221,8 +226,8 @@ export class LogStore extends EventEmitter {
       let forward = opts.startFromHead ?? false;
       let bound: bigint | null = null;
       if (opts.nextToken) {
-        const m = /^([fb])\/(\d+)$/.exec(opts.nextToken);
-        if (!m) throw new LogStoreError('InvalidParameterException', 'The specified nextToken is invalid.');
+        const m = /^([fb])\/(\d{1,19})$/.exec(opts.nextToken);
+        if (!m || BigInt(m[2]!) > INT64_MAX) throw invalidToken();
         forward = m[1] === 'f';
         bound = BigInt(m[2]!);
       }
@@ -249,7 +254,7 @@ export class LogStore extends EventEmitter {
     }
     const pattern = parseFilterPattern(req.filterPattern ?? '');
     const limit = checkLimit(req.limit, 10000, 10000);
-    const after = req.nextToken ? BigInt(String(decodeToken(req.nextToken).after)) : -1n;
+    const after = req.nextToken ? tokenEventId(req.nextToken) : -1n;
     return this.db.readTransaction(async (tx) => {
       await this.requireGroup(tx, accountId, req.logGroupName);
       const params: (string | bigint)[] = [accountId, req.logGroupName, BigInt(req.startTime ?? 0), BigInt(req.endTime ?? Number.MAX_SAFE_INTEGER), after];
@@ -330,14 +335,45 @@ function encodeToken(v: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(v)).toString('base64url');
 }
 
-function decodeToken(t: string): Record<string, unknown> {
+const INT64_MAX = 2n ** 63n - 1n;
+// Tokens this store hands out are a few dozen characters; anything much longer is not one of them.
+const MAX_TOKEN_CHARS = 4096;
+
+/** AWS's answer to a token it did not issue (or one missing its fields). */
+const invalidToken = (): LogStoreError => new LogStoreError('InvalidParameterException', 'The specified nextToken is invalid.');
+
+/** A field of the JSON object inside a token (own members only); a token that is not such an object is refused as AWS refuses it. */
+function tokenField(t: string, field: string): unknown {
+  if (t.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(t)) throw invalidToken();
+  let v: unknown;
   try {
-    const v = JSON.parse(Buffer.from(t, 'base64url').toString('utf8'));
-    if (v && typeof v === 'object') return v as Record<string, unknown>;
+    v = JSON.parse(Buffer.from(t, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the error below
+    throw invalidToken();
   }
-  throw new LogStoreError('InvalidParameterException', 'The specified nextToken is invalid.');
+  if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, field)) throw invalidToken();
+  return (v as Record<string, unknown>)[field];
+}
+
+/** A token field that must be a string (DescribeLogGroups: the last group name of the page). */
+function tokenString(t: string, field: string): string {
+  const v = tokenField(t, field);
+  if (typeof v !== 'string') throw invalidToken();
+  return v;
+}
+
+/** DescribeLogStreams: the offset of the next page. */
+function tokenOffset(t: string): number {
+  const v = tokenField(t, 'offset');
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw invalidToken();
+  return v;
+}
+
+/** FilterLogEvents: the id of the last event returned, a decimal BIGINT. */
+function tokenEventId(t: string): bigint {
+  const v = tokenField(t, 'after');
+  if (typeof v !== 'string' || !/^\d{1,19}$/.test(v) || BigInt(v) > INT64_MAX) throw invalidToken();
+  return BigInt(v);
 }
 
 /** CloudWatch event ids are 56-digit decimal strings; ours embed the timestamp and the sequence. */

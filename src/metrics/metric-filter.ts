@@ -1,8 +1,8 @@
 // Metric filter definitions: PutMetricFilter's validation (AWS's limits, codes and wording) and the
 // compiled form that turns one log event into a metric sample (value + dimensions) or nothing.
 
-import { VpcflowError } from '../../platform/errors.ts';
-import { parseFilterPattern, splitDelimitedFields, type FilterPattern } from './filter-pattern.ts';
+import { VpcflowError, describeValue } from '../platform/errors.ts';
+import { MAX_FILTER_PATTERN_LENGTH, isJsonEvent, parseFilterPattern, parseJsonEvent, splitDelimitedFields, type FilterPattern } from '../destinations/logstore/filter-pattern.ts';
 
 /** An invalid metric filter request or a missing filter; `code` is the CloudWatch Logs error type. */
 export class MetricFilterError extends VpcflowError {}
@@ -59,10 +59,10 @@ const JSON_REF = /^\$((?:\.[A-Za-z0-9_-]+|\[\d+\])+)$/;
 
 const invalid = (message: string): MetricFilterError => new MetricFilterError('InvalidParameterException', message);
 const constraint = (value: unknown, at: string, rule: string): MetricFilterError =>
-  invalid(`1 validation error detected: Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${at}' failed to satisfy constraint: ${rule}`);
+  invalid(`1 validation error detected: Value '${typeof value === 'string' ? value : describeValue(value)}' at '${at}' failed to satisfy constraint: ${rule}`);
 const notNull = (at: string): MetricFilterError => invalid(`1 validation error detected: Value null at '${at}' failed to satisfy constraint: Member must not be null`);
 const serialization = (at: string, want: string, got: unknown): MetricFilterError =>
-  new MetricFilterError('SerializationException', `'${at}' must be ${want}, got ${JSON.stringify(got)}`);
+  new MetricFilterError('SerializationException', `'${at}' must be ${want}, got ${describeValue(got)}`);
 
 function requireString(v: unknown, at: string): string {
   if (v === undefined || v === null) throw notNull(at);
@@ -91,7 +91,7 @@ export function validateMetricName(v: unknown, at: string): string {
 /** A filter pattern as PutMetricFilter/TestMetricFilter take it: ≤1024 characters, and it must parse. */
 export function compilePattern(v: unknown, at = 'filterPattern'): FilterPattern {
   const text = requireString(v, at);
-  if (text.length > 1024) throw constraint(`${text.slice(0, 40)}…`, at, 'Member must have length less than or equal to 1024');
+  if (text.length > MAX_FILTER_PATTERN_LENGTH) throw constraint(`${text.slice(0, 40)}…`, at, `Member must have length less than or equal to ${MAX_FILTER_PATTERN_LENGTH}`);
   // FilterPatternError already carries code InvalidParameterException and the parser's position.
   return parseFilterPattern(text);
 }
@@ -274,14 +274,9 @@ function fieldReader(ref: string, pattern: FilterPattern): FieldReader {
   if (pattern.kind === 'json') {
     const path = jsonPath(ref);
     return (_f, message, json) => {
-      if (!('doc' in json)) {
-        try {
-          json.doc = JSON.parse(message);
-        } catch {
-          json.doc = undefined;
-        }
-      }
-      return resolveJson(json.doc, path);
+      // Parsed once per event for all references, with the same bounds the pattern applies.
+      if (!('doc' in json)) json.doc = parseJsonEvent(message);
+      return isJsonEvent(json.doc) ? resolveJson(json.doc, path) : undefined;
     };
   }
   return (fields) => fields[ref];

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from '../../store/index.ts';
-import { LogStore } from './log-store.ts';
+import { Database } from '../store/index.ts';
+import { LogStore } from '../destinations/logstore/log-store.ts';
 import { parseMetricStatisticsRequest } from './metric-statistics.ts';
+import { MetricFilterStore } from './metric-store.ts';
 
 const A = '111122223333';
 const B = '444455556666';
@@ -17,6 +18,7 @@ const PATTERN = '[version, account, eni, source, destination, srcport, destport,
 let dir: string;
 let db: Database;
 let store: LogStore;
+let metrics: MetricFilterStore;
 
 function record(dstport: number, bytes: number | '-', action: string, status = 'OK'): string {
   const packets = bytes === '-' ? '-' : 2;
@@ -27,17 +29,17 @@ async function deliver(account: string, group: string, events: { at: number; mes
   // As the delivery stage does: append, then the metric filters consume the appended events.
   const stored = await db.transaction(async (tx) => {
     const appended = await store.appendInTransaction(tx, account, group, events.map((e) => ({ streamName: 'eni-0a1b2c3d4e5f60718-all', timestamp: e.at, message: e.message })));
-    await store.metricFilters.evaluateInTransaction(tx, account, group, appended);
+    await metrics.evaluateInTransaction(tx, account, group, appended);
     return appended;
   });
   store.announce(account, group, stored);
 }
 
 const put = (account: string, group: string, filterName: string, pattern: string, t: Record<string, unknown>) =>
-  store.metricFilters.putMetricFilter(account, { logGroupName: group, filterName, filterPattern: pattern, metricTransformations: [{ metricNamespace: 'VPC', ...t }] });
+  metrics.putMetricFilter(account, { logGroupName: group, filterName, filterPattern: pattern, metricTransformations: [{ metricNamespace: 'VPC', ...t }] });
 
 const stats = (account: string, metric: string, dims: Record<string, string> = {}, period = 60, start = T0 - 3600_000, end = T0 + 3600_000) =>
-  store.metricFilters.getMetricStatistics(account, parseMetricStatisticsRequest({
+  metrics.getMetricStatistics(account, parseMetricStatisticsRequest({
     Namespace: 'VPC', MetricName: metric, Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })), StartTime: start, EndTime: end, Period: period,
     Statistics: ['SampleCount', 'Sum', 'Minimum', 'Maximum', 'Average'],
   }));
@@ -55,6 +57,8 @@ before(async () => {
   db = new Database({ dataDir: dir });
   await db.start();
   store = new LogStore(db, 'us-east-1', () => T0 + 7200_000);
+  metrics = new MetricFilterStore(db, () => T0 + 7200_000);
+  store.onGroupDeleted((tx, a, g) => metrics.removeGroupInTransaction(tx, a, g));
   await store.createLogGroup(A, '/vpc/flows');
 });
 
@@ -67,30 +71,30 @@ test('put, describe (filters, order, pages) and delete, with AWS errors', async 
   await store.createLogGroup(A, '/crud');
   await failsWith(put(A, '/no/such/group', 'x', 'REJECT', { metricName: 'M', metricValue: '1' }), 'ResourceNotFoundException', /^The specified log group does not exist\.$/);
   for (const name of ['c-filter', 'a-filter', 'b-filter']) await put(A, '/crud', name, 'REJECT', { metricName: name === 'b-filter' ? 'Other' : 'M', metricValue: '1' });
-  const all = await store.metricFilters.describeMetricFilters(A, { logGroupName: '/crud' });
+  const all = await metrics.describeMetricFilters(A, { logGroupName: '/crud' });
   assert.deepEqual(all.metricFilters.map((f) => f.filterName), ['a-filter', 'b-filter', 'c-filter']);
   assert.deepEqual(all.metricFilters[0], { filterName: 'a-filter', filterPattern: 'REJECT', metricTransformations: [{ metricName: 'M', metricNamespace: 'VPC', metricValue: '1' }], creationTime: T0 + 7200_000, logGroupName: '/crud' });
-  const page1 = await store.metricFilters.describeMetricFilters(A, { logGroupName: '/crud', limit: 2 });
+  const page1 = await metrics.describeMetricFilters(A, { logGroupName: '/crud', limit: 2 });
   assert.deepEqual(page1.metricFilters.map((f) => f.filterName), ['a-filter', 'b-filter']);
-  const page2 = await store.metricFilters.describeMetricFilters(A, { logGroupName: '/crud', limit: 2, nextToken: page1.nextToken });
+  const page2 = await metrics.describeMetricFilters(A, { logGroupName: '/crud', limit: 2, nextToken: page1.nextToken });
   assert.deepEqual([page2.metricFilters.map((f) => f.filterName), page2.nextToken], [['c-filter'], undefined]);
-  assert.deepEqual((await store.metricFilters.describeMetricFilters(A, { logGroupName: '/crud', filterNamePrefix: 'b' })).metricFilters.map((f) => f.filterName), ['b-filter']);
-  assert.deepEqual((await store.metricFilters.describeMetricFilters(A, { metricName: 'Other', metricNamespace: 'VPC' })).metricFilters.map((f) => f.filterName), ['b-filter']);
-  await failsWith(store.metricFilters.describeMetricFilters(A, { metricName: 'Other' }), 'InvalidParameterException', /metricNamespace/);
-  await failsWith(store.metricFilters.describeMetricFilters(A, { limit: 51 }), 'InvalidParameterException', /between 1 and 50/);
-  await failsWith(store.metricFilters.describeMetricFilters(A, { logGroupName: '/nope' }), 'ResourceNotFoundException');
-  await failsWith(store.metricFilters.describeMetricFilters(A, { nextToken: 'garbage' }), 'InvalidParameterException', /nextToken/);
+  assert.deepEqual((await metrics.describeMetricFilters(A, { logGroupName: '/crud', filterNamePrefix: 'b' })).metricFilters.map((f) => f.filterName), ['b-filter']);
+  assert.deepEqual((await metrics.describeMetricFilters(A, { metricName: 'Other', metricNamespace: 'VPC' })).metricFilters.map((f) => f.filterName), ['b-filter']);
+  await failsWith(metrics.describeMetricFilters(A, { metricName: 'Other' }), 'InvalidParameterException', /metricNamespace/);
+  await failsWith(metrics.describeMetricFilters(A, { limit: 51 }), 'InvalidParameterException', /between 1 and 50/);
+  await failsWith(metrics.describeMetricFilters(A, { logGroupName: '/nope' }), 'ResourceNotFoundException');
+  await failsWith(metrics.describeMetricFilters(A, { nextToken: 'garbage' }), 'InvalidParameterException', /nextToken/);
   // Replacing keeps one filter of that name.
   await put(A, '/crud', 'a-filter', 'ACCEPT', { metricName: 'M', metricValue: '1' });
-  const replaced = (await store.metricFilters.describeMetricFilters(A, { logGroupName: '/crud', filterNamePrefix: 'a' })).metricFilters;
+  const replaced = (await metrics.describeMetricFilters(A, { logGroupName: '/crud', filterNamePrefix: 'a' })).metricFilters;
   assert.deepEqual(replaced.map((f) => f.filterPattern), ['ACCEPT']);
   assert.equal((await store.describeLogGroups(A, { prefix: '/crud' })).logGroups[0]!.metricFilterCount, 3);
-  await store.metricFilters.deleteMetricFilter(A, '/crud', 'a-filter');
-  await failsWith(store.metricFilters.deleteMetricFilter(A, '/crud', 'a-filter'), 'ResourceNotFoundException', /metric filter does not exist/);
-  await failsWith(store.metricFilters.deleteMetricFilter(A, '/nope', 'a-filter'), 'ResourceNotFoundException', /log group does not exist/);
+  await metrics.deleteMetricFilter(A, '/crud', 'a-filter');
+  await failsWith(metrics.deleteMetricFilter(A, '/crud', 'a-filter'), 'ResourceNotFoundException', /metric filter does not exist/);
+  await failsWith(metrics.deleteMetricFilter(A, '/nope', 'a-filter'), 'ResourceNotFoundException', /log group does not exist/);
   // Another account sees none of it.
-  assert.deepEqual((await store.metricFilters.describeMetricFilters(B, {})).metricFilters, []);
-  await failsWith(store.metricFilters.deleteMetricFilter(B, '/crud', 'b-filter'), 'ResourceNotFoundException');
+  assert.deepEqual((await metrics.describeMetricFilters(B, {})).metricFilters, []);
+  await failsWith(metrics.deleteMetricFilter(B, '/crud', 'b-filter'), 'ResourceNotFoundException');
 });
 
 test('at most 100 filters per group (LimitExceededException); replacing one at the limit is allowed', async () => {
@@ -100,7 +104,7 @@ test('at most 100 filters per group (LimitExceededException); replacing one at t
   await put(A, '/limit', 'f000', 'y', { metricName: 'M', metricValue: '1' });
   await store.deleteLogGroup(A, '/limit');
   await store.createLogGroup(A, '/limit');
-  assert.deepEqual((await store.metricFilters.describeMetricFilters(A, { logGroupName: '/limit' })).metricFilters, [], 'deleting the group removed its filters');
+  assert.deepEqual((await metrics.describeMetricFilters(A, { logGroupName: '/limit' })).metricFilters, [], 'deleting the group removed its filters');
 });
 
 test('delivered events become per-minute sums, counts, minima and maxima; filters apply to later events only', async () => {

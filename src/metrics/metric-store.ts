@@ -2,7 +2,7 @@
 // same transaction), and the per-minute metric buckets they produce, read back as CloudWatch-style
 // statistics. Filters apply to events appended after they are created, as in AWS.
 
-import type { Database, Transaction } from '../../store/index.ts';
+import type { Database, Transaction } from '../store/index.ts';
 import {
   MAX_METRIC_FILTERS_PER_GROUP,
   MetricFilterError,

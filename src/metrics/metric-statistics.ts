@@ -1,7 +1,7 @@
 // GetMetricStatistics over the per-minute buckets metric filters produce: request validation with
 // CloudWatch's codes and wording, and the folding of minute buckets into the requested period.
 
-import { VpcflowError } from '../../platform/errors.ts';
+import { VpcflowError, describeValue } from '../platform/errors.ts';
 
 export class MetricQueryError extends VpcflowError {}
 
@@ -54,7 +54,7 @@ export function parseTime(v: unknown, name: string): number {
     const t = Date.parse(v);
     if (/^\d{4}-\d{2}-\d{2}/.test(v) && Number.isFinite(t)) return t;
   }
-  throw badValue(`The parameter ${name} must be an ISO 8601 date-time or milliseconds since the epoch, got ${JSON.stringify(v)}.`);
+  throw badValue(`The parameter ${name} must be an ISO 8601 date-time or milliseconds since the epoch, got ${describeValue(v)}.`);
 }
 
 function requiredString(b: Record<string, unknown>, name: string, max = 255): string {
@@ -92,7 +92,7 @@ export function parseMetricStatisticsRequest(b: Record<string, unknown>): Metric
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length > 5) throw badValue('The collection Statistics must not have a size greater than 5.');
   for (const s of list) {
-    if (!(STATISTICS as readonly unknown[]).includes(s)) throw badValue(`The parameter Statistics contains ${JSON.stringify(s)}; valid values: ${STATISTICS.join(', ')}.`);
+    if (!(STATISTICS as readonly unknown[]).includes(s)) throw badValue(`The parameter Statistics contains ${describeValue(s)}; valid values: ${STATISTICS.join(', ')}.`);
   }
   const points = Math.ceil((endTime - startTime) / (period * 1000));
   if (points > MAX_DATAPOINTS) {

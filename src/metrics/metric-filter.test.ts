@@ -2,6 +2,7 @@
 // against metric filters, checked against the spec's worked match table (§6.3) and hand counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { compileMetricFilter, delimitedFieldNames, parsePutMetricFilter, testMetricFilter, type MetricFilterDefinition } from './metric-filter.ts';
 
 // Documented records (spec §6.3 R1..R5).
@@ -112,4 +113,58 @@ test('TestMetricFilter returns matching events numbered from 1 with their extrac
   assert.throws(() => testMetricFilter('x', []), /logEventMessages/);
   assert.throws(() => testMetricFilter('x', Array(51).fill('a')), /less than or equal to 50/);
   assert.throws(() => testMetricFilter('"unterminated', ['a']), (e: unknown) => (e as { code?: string }).code === 'InvalidParameterException');
+});
+
+// 50 000 nested arrays, as a client's JSON body can carry them.
+const DEEP_TEXT = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+
+test('request values nested 50 000 deep get a short SerializationException, not a stack overflow', () => {
+  const deep: unknown = JSON.parse(DEEP_TEXT);
+  const serializationError = (e: unknown) => {
+    assert.equal((e as { code?: string }).code, 'SerializationException', String(e));
+    assert.ok((e as Error).message.length < 300, (e as Error).message.slice(0, 300));
+    return true;
+  };
+  assert.throws(() => testMetricFilter('{ $.a[0] = 1 }', deep), serializationError);
+  assert.throws(() => testMetricFilter('{ $.a[0] = 1 }', [deep]), serializationError);
+  assert.throws(() => testMetricFilter(deep, ['x']), serializationError);
+  assert.throws(() => parsePutMetricFilter(body('x', { metricValue: '1' }, { metricTransformations: [deep] })), serializationError);
+  assert.throws(() => parsePutMetricFilter(body('x', { metricValue: '1', defaultValue: { a: deep } })), (e: unknown) => {
+    serializationError(e);
+    assert.match((e as Error).message, /got \{"a":\[\[\[…\]\]\]\}$/);
+    return true;
+  });
+  assert.throws(() => parsePutMetricFilter(body('x', { metricValue: '1', unit: deep })), (e: unknown) => (e as { code?: string }).code === 'InvalidParameterException');
+});
+
+test('TestMetricFilter on a message of 50 000 nested arrays: no match, no crash', () => {
+  assert.deepEqual(testMetricFilter('{ $.a[0] = 1 }', [DEEP_TEXT, `{"a":[1],"b":${DEEP_TEXT}}`, '{"a":[1]}']).matches.map((m) => m.eventNumber), [3]);
+  const f = compile('{ $.a[0] = 1 }', { metricValue: '$.n' });
+  assert.equal(f.evaluate(`{"a":[1],"n":5,"b":${DEEP_TEXT}}`), null);
+  assert.deepEqual(f.evaluate('{"a":[1],"n":5}'), { value: 5, dimensions: {} });
+});
+
+test('the hostile regex as a metric filter and in TestMetricFilter answers at once', { timeout: 30_000 }, async (t) => {
+  // A backtracking engine blocks the thread it runs on, so the evaluation runs in a child process
+  // and this test's timeout can fail it (the child is then killed).
+  const hostile = `%${'\\d*'.repeat(16)}x%`;
+  const url = new URL('./metric-filter.ts', import.meta.url).href;
+  const code = `const m = await import(${JSON.stringify(url)});
+    let input = ''; for await (const chunk of process.stdin) input += chunk;
+    const { pattern, messages } = JSON.parse(input);
+    const f = m.compileMetricFilter(m.parsePutMetricFilter({ logGroupName: 'g', filterName: 'f', filterPattern: pattern, metricTransformations: [{ metricName: 'M', metricNamespace: 'N', metricValue: '1' }] }));
+    process.stdout.write(JSON.stringify({ evaluated: messages.map((x) => f.evaluate(x)), tested: m.testMetricFilter(pattern, messages).matches.map((x) => x.eventNumber) }));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'pipe'] });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const messages = [...RECORDS, '1'.repeat(40), `${'1'.repeat(40)}x`];
+  child.stdin.end(JSON.stringify({ pattern: hostile, messages }));
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (err += d));
+  const exit = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(exit, 0, err);
+  assert.deepEqual(JSON.parse(out), { evaluated: [...RECORDS.map(() => null), null, { value: 1, dimensions: {} }], tested: [RECORDS.length + 2] });
 });
