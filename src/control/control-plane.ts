@@ -11,7 +11,7 @@ import type { ArchiveWriter } from '../destinations/archive/index.ts';
 import { BucketRefusedError, type BucketRegistry } from '../destinations/archive/buckets.ts';
 import { FlowObserver } from '../flows/index.ts';
 import { DeliveryStage, metricFilterConsumer, type IngestSession } from '../delivery/index.ts';
-import { CaptureFormatError, CaptureStreamDecoder, UnsupportedLinkTypeError } from '../capture/index.ts';
+import { CaptureFormatError, CaptureStreamDecoder } from '../capture/index.ts';
 import { VpcflowError, describeValue, errorMessage } from '../platform/errors.ts';
 import { Mutex } from '../platform/mutex.ts';
 import {
@@ -21,6 +21,7 @@ import {
 import { describeFlowLogItem, monitoringPlan, unloggedAddresses } from './mapping.ts';
 import { LiveNetwork } from './live.ts';
 import { ControlStateStore, type StateTransaction } from './state-store.ts';
+import { importFlowLogs, type ImportOptions, type ImportResult } from './log-import.ts';
 
 export interface ControlPlaneOptions {
   db: Database;
@@ -266,8 +267,9 @@ export class ControlPlane {
         if (modelChanged) await tx.putNetwork(next, this.now());
         for (const fl of updated) await tx.updateFlowLog(fl);
         for (const id of deleted) await tx.deleteFlowLog(id);
+        // In the same transaction: a restart adopts exactly the network that was realized and stored.
+        if (this.live && !wasRealized) await tx.setRealizedAccount(account);
       });
-      if (this.live && !wasRealized) await this.state.setRealizedAccount(account);
     } catch (e) {
       if (this.live) await this.restoreKernel(account, previous, wasRealized);
       throw e;
@@ -474,7 +476,7 @@ export class ControlPlane {
         stats = decoder.end();
       } catch (e) {
         // A file we cannot read at all is the client's problem; nothing of it is delivered.
-        if (e instanceof CaptureFormatError || e instanceof UnsupportedLinkTypeError) throw new VpcflowError('InvalidCapture', e.message);
+        if (e instanceof CaptureFormatError) throw new VpcflowError('InvalidCapture', e.message);
         throw e;
       }
       observer.finish();
@@ -516,13 +518,12 @@ export class ControlPlane {
   /** Imports a flow log file AWS wrote (log-import.ts) into a log group of the account, whole or not at all, once per content. */
   async importFlowLogs(
     body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-    opts: { account?: string } & Omit<import('./log-import.ts').ImportOptions, 'now' | 'log'>,
-  ): Promise<import('./log-import.ts').ImportResult> {
+    opts: { account?: string } & Omit<ImportOptions, 'now' | 'log'>,
+  ): Promise<ImportResult> {
     // Importing needs no network: without one, the operator names the account.
     const acct = await this.accountFor(opts.account).catch((e: unknown) => {
       throw e instanceof VpcflowError ? new VpcflowError(e.code, `${e.message} (or name the account the imported records belong to: --account ID)`, e.httpStatus) : e;
     });
-    const { importFlowLogs } = await import('./log-import.ts');
     const { account: _account, ...options } = opts;
     return importFlowLogs(this.delivery, acct, body as AsyncIterable<Uint8Array>, { ...options, now: this.now, ...(this.o.log ? { log: this.o.log } : {}) });
   }

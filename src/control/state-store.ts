@@ -26,10 +26,7 @@ export class ControlStateStore {
 
   /** Records (or, with undefined, forgets) the account whose network this host realizes. */
   setRealizedAccount(account: string | undefined): Promise<void> {
-    return this.db.transaction(async (tx) => {
-      await tx.run('DELETE FROM dataplane_owner');
-      if (account !== undefined) await tx.run('INSERT INTO dataplane_owner VALUES (1, $1)', [account]);
-    });
+    return this.transaction((tx) => tx.setRealizedAccount(account));
   }
 }
 
@@ -47,6 +44,11 @@ export class StateTransaction {
 
   updateFlowLog(fl: FlowLog): Promise<void> {
     return this.tx.run('UPDATE flow_logs SET body = $2 WHERE flow_log_id = $1', [fl.flowLogId, JSON.stringify(fl)]);
+  }
+
+  async setRealizedAccount(account: string | undefined): Promise<void> {
+    await this.tx.run('DELETE FROM dataplane_owner');
+    if (account !== undefined) await this.tx.run('INSERT INTO dataplane_owner VALUES (1, $1)', [account]);
   }
 
   deleteFlowLog(flowLogId: string): Promise<void> {

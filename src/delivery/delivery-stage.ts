@@ -63,6 +63,11 @@ export class DeliveryStage {
     this.archiveQueue = new ArchiveQueue({ db: o.db, archive: o.archive, now: o.now, ...(o.log ? { log: o.log } : {}), ...(o.buckets ? { buckets: o.buckets } : {}) });
   }
 
+  /** The clock deliveries are stamped with (ingestion-time). */
+  now(): number {
+    return this.o.now();
+  }
+
   registerRecordConsumer(c: RecordConsumer): void {
     this.recordConsumers.push(c);
   }
@@ -92,7 +97,7 @@ export class DeliveryStage {
   async deliverLive(windows: readonly ClosedWindow[], plan: RoutingPlan): Promise<void> {
     const deliveries = this.route(windows, plan);
     if (deliveries.length > 0) {
-      const ctx: DeliveryContext = { origin: LIVE_ORIGIN, ingestionTime: this.o.now() };
+      const ctx: DeliveryContext = { origin: LIVE_ORIGIN, ingestionTime: this.now() };
       const announced: Announcement[] = [];
       await this.o.db.transaction((tx) => this.publishInTransaction(tx, deliveries, ctx, announced));
       this.announce(announced);

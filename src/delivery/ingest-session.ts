@@ -86,7 +86,7 @@ export class IngestSession {
           const p = prior[0]!;
           throw new AlreadyIngestedError(req.name, { name: String(p.name), ingestedAt: Number(p.ingested_at), result: JSON.parse(String(p.result)) });
         }
-        const ctx = { origin: this.id, ingestionTime: Date.now() };
+        const ctx = { origin: this.id, ingestionTime: this.stage.now() };
         for (let s = 0; s < this.seq; s++) {
           const rows = await tx.all('SELECT deliveries FROM ingest_staging WHERE ingest_id = $1 AND seq = $2', [this.id, BigInt(s)]);
           const deliveries = JSON.parse(String(rows[0]!.deliveries)) as Delivery[];

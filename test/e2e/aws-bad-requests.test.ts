@@ -6,13 +6,13 @@
 // and none of them may change anything.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { EC2Client, CreateFlowLogsCommand, DescribeFlowLogsCommand } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { VpcflowServer, ROOT } from '../helpers/cli.ts';
+import { NodeSha256 } from '../helpers/sha256.ts';
 
 const ACCOUNT = '111122223333'; // the account of examples/network.yaml
 const VPC = 'vpc-0a1b2c3d4e5f60718';
@@ -26,30 +26,6 @@ let port: number;
 let key: { accessKeyId: string; secretAccessKey: string };
 let ec2: EC2Client;
 let logs: CloudWatchLogsClient;
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: SourceData): Buffer =>
-  typeof d === 'string' ? Buffer.from(d, 'utf8') : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-
-/** The hash constructor the SDK signer takes: SHA-256, or HMAC-SHA-256 when given a key. */
-class NodeSha256 {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
 
 interface RawRequest {
   headers: Record<string, string>;

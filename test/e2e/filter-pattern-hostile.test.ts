@@ -6,7 +6,6 @@
 // CloudWatch Logs JSON requests (the AWS endpoint); both must be answered, within the test's timeout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { VpcflowServer } from '../helpers/cli.ts';
 import { demoCapture, type Conversation } from '../../src/cli/demo-traffic.ts';
 import { DEMO_NETWORK } from '../../src/cli/demo.ts';
+import { NodeSha256 } from '../helpers/sha256.ts';
 
 const ACCOUNT = '111122223333'; // DEMO_NETWORK's account
 const VPC = 'vpc-0a1b2c3d4e5f60718';
@@ -26,30 +26,6 @@ let server: VpcflowServer;
 let host: string;
 let port: number;
 let key: { accessKeyId: string; secretAccessKey: string };
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: SourceData): Buffer =>
-  typeof d === 'string' ? Buffer.from(d, 'utf8') : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-
-/** The hash constructor the SDK signer takes: SHA-256, or HMAC-SHA-256 when given a key. */
-class NodeSha256 {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
 
 /**
  * One CloudWatch Logs JSON 1.1 call with exactly this body text (so it can hold what an SDK would

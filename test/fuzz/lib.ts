@@ -15,7 +15,7 @@
 //   VPCFLOW_FUZZ_CASE        run only this case index (replays a reported failure)
 //   VPCFLOW_FUZZ_DEADLINE_MS per-case deadline for a hang (default 15000: far above any case's real cost)
 import assert from 'node:assert/strict';
-import { createHash, createHmac, randomBytes, randomUUID, type Hash, type Hmac } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ import { join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { VpcflowServer } from '../helpers/cli.ts';
+import { NodeSha256 } from '../helpers/sha256.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -324,30 +325,6 @@ export function outcomeProblem<T>(o: WorkerOutcome<{ ok: true; result: T } | { o
 
 // ---------------------------------------------------------------------------------------------
 // SigV4-signed HTTP against a real server
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const toBuffer = (d: SourceData): Buffer =>
-  typeof d === 'string' ? Buffer.from(d, 'utf8') : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-
-/** The hash constructor the SDK signer takes: SHA-256, or HMAC-SHA-256 when given a key. */
-class NodeSha256 {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(this.secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(toBuffer(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
 
 export interface Credentials {
   accessKeyId: string;
