@@ -406,7 +406,8 @@ test('native /v1 routes: malformed bodies signed with the operator key are answe
       body = text(b);
     }
     steps.unshift(`POST ${path}`);
-    const query: Record<string, string> = rng.chance(0.1) ? { account: hostileString(rng).slice(0, 100) } : {};
+    // A query string must be well-formed UTF-16 to be signed at all (SigV4 percent-encodes it): drop lone surrogates.
+    const query: Record<string, string> = rng.chance(0.1) ? { account: Array.from(hostileString(rng)).filter((ch) => !(ch.length === 1 && ch >= '\ud800' && ch <= '\udfff')).slice(0, 100).join('') } : {};
     const answer = await fs.native(path, body, undefined, query);
     let problem = nativeErrorProblem(answer);
     if (!problem && answer.status < 400 && !path.endsWith('/Tail')) {
