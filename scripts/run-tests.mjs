@@ -45,6 +45,7 @@ const step = (label, cmd, args) => {
 
 if (!only.length) {
   step('type check (tsc)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
+  step('type check of the console (tsc)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'console']);
   step('layer check', process.execPath, ['--import', 'tsx', 'scripts/check-layers.ts']);
 }
 

@@ -8,11 +8,14 @@ import type { ControlPlane } from '../control/index.ts';
 import { parseFilterPattern, type LogStore } from '../destinations/logstore/index.ts';
 import { parseMetricStatisticsRequest, type MetricFilterStore } from '../metrics/index.ts';
 import type { AccountStore } from './aws/index.ts';
+import { NETWORK_ACTIONS } from './aws/ec2-network.ts';
 import { UploadReplayGuard, authenticateNative, type NativeAuthResult, type NativeCaller, type OperatorKey } from './native-auth.ts';
 import { describeValue, errorMessage } from '../platform/errors.ts';
 import type { BucketRegistry } from '../destinations/archive/buckets.ts';
 import { mountBucketRoutes } from './buckets-routes.ts';
 import { mountImportRoute } from './import-route.ts';
+import { ConsoleSessions, authenticateSession, mountConsoleSessionRoutes } from './console-sessions.ts';
+import { mountConsoleAssets } from './console-assets.ts';
 
 export interface ApiDeps {
   control: ControlPlane;
@@ -29,6 +32,10 @@ export interface ApiDeps {
   /** Largest JSON body accepted (bytes). */
   maxJsonBytes?: number;
   log?: (line: string) => void;
+  /** The web console's built files; absent: no console is served. */
+  consoleDir?: string;
+  /** Console sessions (cookie + CSRF token); one is made when absent. */
+  sessions?: ConsoleSessions;
 }
 
 /** An error with an AWS-style code and HTTP status; anything else is a 500 InternalFailure. */
@@ -59,8 +66,19 @@ export function createApi(deps: ApiDeps): Hono {
   const callers = new WeakMap<Request, NativeAuthResult>();
   const uploads = new UploadReplayGuard();
   const accounts = deps.accounts;
+  const sessions = deps.sessions ?? new ConsoleSessions();
+  // Sign-in and the session check authenticate themselves (with a key's secret, or the cookie alone).
+  const selfAuthenticated = new Set(['/v1/health', '/v1/console/SignIn', '/v1/console/Session']);
   app.use('/v1/*', async (c, next) => {
-    if (c.req.path === '/v1/health') return next();
+    if (selfAuthenticated.has(c.req.path)) return next();
+    // A signed request is judged by its signature; an unsigned one with a session cookie by the session.
+    if (c.req.header('authorization') === undefined) {
+      const session = authenticateSession(c, sessions);
+      if (session) {
+        callers.set(c.req.raw, { caller: session.caller, bodyText: undefined });
+        return next();
+      }
+    }
     callers.set(c.req.raw, await authenticateNative(c, {
       operator: deps.operator, anonymous: deps.anonymous ?? false, maxBodyBytes: maxJson, uploads,
       ...(accounts ? { lookup: (id: string) => accounts.lookup(id), onVerified: (id: string) => accounts.recordUse(id) } : {}),
@@ -100,6 +118,11 @@ export function createApi(deps: ApiDeps): Hono {
   };
 
   app.get('/v1/health', (c) => c.json({ status: 'ok' }));
+  mountConsoleSessionRoutes(app, {
+    sessions, operator: deps.operator, body: json, ...(deps.log ? { log: deps.log } : {}),
+    ...(accounts ? { lookup: (id: string) => accounts.lookup(id) } : {}),
+  });
+  if (deps.consoleDir !== undefined) mountConsoleAssets(app, deps.consoleDir, deps.log);
   if (deps.buckets) mountBucketRoutes(app, { registry: deps.buckets, body: json, account: (c, b) => control.accountFor(account(c, b)) });
 
   app.post('/v1/vpcflow/Apply', async (c) => {
@@ -164,6 +187,7 @@ export function createApi(deps: ApiDeps): Hono {
       throw coded('InvalidParameterValue', `${b.AccessKeyId} is the operator key, not an account's key; to replace it, stop the server and delete DATA_DIR/keys/operator.json`);
     }
     if (!(await deps.accounts.delete(b.AccessKeyId))) throw coded('NoSuchEntity', `The Access Key with id ${b.AccessKeyId} cannot be found.`, 404);
+    sessions.endKey(b.AccessKeyId);
     return c.json({ AccessKeyId: b.AccessKeyId, Deleted: true });
   });
   app.post('/v1/vpcflow/Query', async (c) => {
@@ -181,6 +205,10 @@ export function createApi(deps: ApiDeps): Hono {
     ['DescribeFlowLogs', (a, b) => control.describeFlowLogs(a, b)],
     ['DeleteFlowLogs', (a, b) => control.deleteFlowLogs(a, b)],
   ]);
+  // The EC2 Describe* actions of the network, answered in EC2's JSON member names (what the console lists).
+  for (const [name, spec] of NETWORK_ACTIONS) {
+    if (name.startsWith('Describe')) ec2.set(name, async (a, b) => spec.handler(control, { accountId: await control.accountFor(a) }, b));
+  }
   app.post('/v1/ec2/:action', async (c) => {
     const handler = ec2.get(c.req.param('action'));
     if (!handler) throw coded('InvalidAction', `The action ${c.req.param('action')} is not valid for this web service (the native API serves ${[...ec2.keys()].join(', ')}).`);

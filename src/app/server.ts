@@ -14,6 +14,7 @@ import type { ObjectStore } from '../platform/object-store.ts';
 import { ControlPlane } from '../control/index.ts';
 import { createApi, loadOrCreateOperatorKey, type OperatorKey } from '../api/index.ts';
 import { AccountStore, mountAwsEndpoint } from '../api/aws/index.ts';
+import { CONSOLE_DIST, buildConsole, isCurrent } from '../../console/build.mjs';
 
 export interface ServerOptions {
   dataDir: string;
@@ -34,6 +35,8 @@ export interface ServerOptions {
   realize?: boolean;
   /** Name prefix of the realized namespaces (default `vf`). */
   dataplanePrefix?: string;
+  /** Serve the web console at /console/ (default true); built first when its sources changed. */
+  console?: boolean;
 }
 
 export interface RunningServer {
@@ -70,7 +73,9 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
   // The operator key signs the CLI's host-level requests; only root on this host can read it.
   const operatorKeyFile = join(opts.dataDir, 'keys', 'operator.json');
   const operator = loadOrCreateOperatorKey(operatorKeyFile);
-  const api = createApi({ control, logStore, metrics, accounts, buckets, log, operator, anonymous: opts.anonymousAccount !== undefined });
+  const consoleDir = opts.console === false ? undefined : await ensureConsoleBuilt(log);
+  const api = createApi({ control, logStore, metrics, accounts, buckets, log, operator, anonymous: opts.anonymousAccount !== undefined,
+    ...(consoleDir !== undefined ? { consoleDir } : {}) });
   // The AWS-compatible endpoint (EC2 Query + CloudWatch Logs JSON, SigV4) on POST /.
   mountAwsEndpoint(api, { control, logStore, metrics, accounts, log, anonymousAccount: opts.anonymousAccount });
   if (opts.anonymousAccount) log(`WARNING: anonymous mode is ON: unsigned AWS API requests act as account ${opts.anonymousAccount}, unsigned native /v1 requests as the operator`);
@@ -83,6 +88,7 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
   log(`vpcflow serving ${url} (data: ${opts.dataDir}; archive: ${objects.describe()}; operator key: ${operatorKeyFile})`);
+  if (consoleDir !== undefined) log(`web console: ${url}/console/ (sign in with an access key)`);
   const retention = setInterval(() => void logStore.applyRetention().catch((e) => log(`retention failed: ${e}`)), 3600_000);
   retention.unref();
 
@@ -104,4 +110,18 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stop().then(() => process.exit(0)));
   }
   return { url, port, control, operator, stop };
+}
+
+/** The console's built folder, building it first when its sources changed since the last build (npm ci builds it too). */
+async function ensureConsoleBuilt(log: (line: string) => void): Promise<string | undefined> {
+  try {
+    if (!isCurrent()) {
+      log('building the web console (its sources changed since the last build)…');
+      await buildConsole({ quiet: true });
+    }
+    return CONSOLE_DIST;
+  } catch (e) {
+    log(`web console not served: its build failed: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
 }

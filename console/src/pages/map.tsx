@@ -1,0 +1,3 @@
+export function NetworkMap() {
+  return <h1 tabIndex={-1}>NetworkMap</h1>;
+}

@@ -1,0 +1,3 @@
+export function Rejected() {
+  return <h1 tabIndex={-1}>Rejected</h1>;
+}

@@ -1,0 +1,3 @@
+export function Traffic() {
+  return <h1 tabIndex={-1}>Traffic</h1>;
+}
