@@ -6,6 +6,7 @@
 import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, type RunningServer } from '../app/server.ts';
 import { checkPrefix } from '../dataplane/names.ts';
 import { down } from '../dataplane/realize.ts';
@@ -44,6 +45,8 @@ export interface DemoOptions {
   mode: DemoMode;
   /** Name prefix of the live demo's namespaces (default: a random `vfd…`). */
   dataplanePrefix?: string;
+  /** End after showing the records (scripts); otherwise the network, traffic and console run until Ctrl-C. */
+  exit?: boolean;
 }
 
 const INTERRUPTING = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -130,6 +133,8 @@ async function demoSteps(opts: DemoOptions, live: boolean, prefix: string | unde
   let server: RunningServer | undefined;
   let realized = false;
   let failure: unknown;
+  // Once the demo serves its console, Ctrl-C is how it ends, not an interruption.
+  let serving = false;
   try {
     server = await startServer({
       dataDir, port: opts.port, quiet: true,
@@ -187,20 +192,32 @@ async function demoSteps(opts: DemoOptions, live: boolean, prefix: string | unde
       out(`\nwhy was it rejected? (the deciding rule is kept beside each record)\n$ vpcflow query "${why}"`);
       const r = await api.call<{ Columns: string[]; Rows: Record<string, unknown>[] }>('/v1/vpcflow/Query', { Sql: why });
       printRows(r.Rows, 'table', r.Columns);
-      // Stopping the live path delivers the archive's open 5-minute period as files.
-      const down = await api.call<{ Removed: string[] }>('/v1/vpcflow/Down');
-      realized = false;
-      out(`\n$ vpcflow down   (removed ${down.Removed.length} namespaces)`);
+      if (opts.exit) {
+        // Stopping the live path delivers the archive's open 5-minute period as files.
+        const down = await api.call<{ Removed: string[] }>('/v1/vpcflow/Down');
+        realized = false;
+        out(`\n$ vpcflow down   (removed ${down.Removed.length} namespaces)`);
+      }
     }
     out('\narchive objects (AWS S3 layout):');
     const s3 = join(dataDir, 's3');
     for (const f of existsSync(s3) ? listFiles(s3) : []) out(`  s3/${relative(s3, f)}  (${statSync(f).size} bytes)`);
-    out(`\nnext: 'npx vpcflow serve --data-dir ./data${live ? ' --realize' : ''}' and 'npx vpcflow --help'; the README has a tour.`);
+    if (opts.exit) {
+      out(`\nnext: 'npx vpcflow serve --data-dir ./data${live ? ' --realize' : ''}' and 'npx vpcflow --help'; the README has a tour.`);
+    } else {
+      serving = true;
+      await serveConsole({ server, api: raw, live, intervalSec: interval, dir, out, signal: interruption.abortSignal });
+    }
   } catch (e) {
-    failure = e;
+    if (!(serving && e instanceof DemoInterrupted)) failure = e;
   }
   const problems = await cleanUp({ server, realized, live, prefix, dataDir, dir, keep: opts.keep, out });
   const sig = interruption.signal;
+  if (sig && serving && failure === undefined) {
+    if (problems.length) throw new CliError(`vpcflow demo: stopped by ${sig}; NOT removed: ${problems.join('; ')}`, EXIT.serverError);
+    out('demo stopped: nothing it built is left');
+    return;
+  }
   if (sig) {
     const left = problems.length ? `; NOT removed: ${problems.join('; ')}` : '; nothing it built is left';
     throw new CliError(`vpcflow demo: interrupted by ${sig}${left}`, exitCodeOfSignal(sig));
@@ -250,8 +267,44 @@ async function cleanUp(c: {
   return problems;
 }
 
-async function ingestGeneratedTraffic(api: Client, dir: string, out: (s?: string) => void): Promise<void> {
-  const start = Math.floor(Date.now() / 1000) - 600;
+/**
+ * Keeps the demo's network, traffic and console going until Ctrl-C: prints the console's address, an
+ * account key to sign in with and which page shows what, then makes a round of traffic (live) or
+ * ingests a fresh capture of it (otherwise) every little while, so the live tail and charts move.
+ */
+async function serveConsole(o: {
+  server: RunningServer; api: Client; live: boolean; intervalSec: number; dir: string; out: (s?: string) => void; signal: AbortSignal;
+}): Promise<void> {
+  const { out, api, signal } = o;
+  const key = (await api.call<{ AccessKey: { AccessKeyId: string; SecretAccessKey: string } }>('/v1/vpcflow/CreateAccessKey', { AccountId: '111122223333' })).AccessKey;
+  const page = (hash: string) => `${o.server.url}/console/#/${hash}`;
+  out(`\nweb console: ${o.server.url}/console/   sign in with account 111122223333's key (made now, shown only here):`);
+  out(`  Access key ID      ${key.AccessKeyId}`);
+  out(`  Secret access key  ${key.SecretAccessKey}`);
+  out('\nwhat each page shows:');
+  const vpc = 'vpc-0a1b2c3d4e5f60718';
+  for (const [hash, what] of [
+    [`vpcs/${vpc}/flow-logs`, 'the VPC\'s flow logs; "Create flow log" adds one (also on subnet and interface pages)'],
+    [`log-groups/${encodeURIComponent('/vpc/demo')}/tail`, 'live tail: records of /vpc/demo as they are delivered'],
+    ['traffic?range=1h', 'bytes, packets and records over time, top talkers, a sankey; filter e.g. action = REJECT'],
+    ['rejected?range=1h', o.live ? 'every REJECT with the rule that decided it' : 'REJECT records (the kernel\'s rule is known for live traffic, as root)'],
+    [`map?vpc=${vpc}&range=1h`, 'subnets and interfaces with the flows between them'],
+    ['archive', 'the S3-layout archive: folders, files, preview, download'],
+  ] as const) out(`  ${page(hash)}\n      ${what}`);
+  out(`\n${o.live ? 'traffic runs in the instances' : 'a new capture of the same traffic is ingested'} every ${o.live ? o.intervalSec * 2 : 30} s. Ctrl-C stops the demo and removes everything it built.`);
+  for (let round = 1; !signal.aborted; round++) {
+    if (o.live) {
+      await runLiveTraffic({ api, out: () => undefined, intervalSec: o.intervalSec, signal });
+    } else {
+      await sleep(30_000, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) break;
+      await ingestGeneratedTraffic(api, o.dir, () => undefined, Math.floor(Date.now() / 1000) - 60, `demo-${round}.pcap`);
+    }
+  }
+  throw signal.reason;
+}
+
+async function ingestGeneratedTraffic(api: Client, dir: string, out: (s?: string) => void, start = Math.floor(Date.now() / 1000) - 600, name = 'demo.pcap'): Promise<void> {
   const capture = demoCapture([
     { client: '10.0.2.20', server: '10.0.1.10', protocol: 'tcp', port: 80, exchanges: 4, startSec: start + 1 },
     { client: '10.0.2.20', server: '10.0.1.10', protocol: 'tcp', port: 443, exchanges: 2, startSec: start + 30 },
@@ -260,9 +313,9 @@ async function ingestGeneratedTraffic(api: Client, dir: string, out: (s?: string
     { client: '10.0.2.20', server: '10.0.1.10', protocol: 'tcp', port: 22, unanswered: true, startSec: start + 130 },
     { client: '10.0.1.10', server: '198.51.100.7', protocol: 'tcp', port: 443, exchanges: 2, startSec: start + 200 },
   ]);
-  const pcap = join(dir, 'demo.pcap');
+  const pcap = join(dir, name);
   writeFileSync(pcap, capture);
-  const ingested = await api.upload<{ Packets: number; Records: number; Windows: number }>('/v1/vpcflow/Ingest?name=demo.pcap', createReadStream(pcap), capture.length);
+  const ingested = await api.upload<{ Packets: number; Records: number; Windows: number }>(`/v1/vpcflow/Ingest?name=${encodeURIComponent(name)}`, createReadStream(pcap), capture.length);
   out(`$ vpcflow ingest demo.pcap  → ${ingested.Packets} packets, ${ingested.Windows} windows, ${ingested.Records} records delivered\n`);
 }
 

@@ -357,18 +357,19 @@ and accounts create need the operator key.`)
 
   program
     .command('demo')
-    .description('start a server on a temporary folder, build a sample VPC, create flow logs, make ACCEPT and REJECT traffic and show the records. '
+    .description('start a server on a temporary folder, build a sample VPC, create flow logs, make ACCEPT and REJECT traffic, show the records, then keep the network, its traffic and the web console running until Ctrl-C (--exit: end at once). '
       + 'As root (with ip, nft, tcpdump, setpriv) the VPC is real on this host and removed afterwards; otherwise a generated capture is ingested')
     .option('--port <n>', 'port for the demo server', parseIntArg('--port'), 0)
     .option('--keep', 'keep the demo data folder and print its path', false)
     .option('--live', 'insist on the real network (fail if this host cannot build it)', false)
     .option('--capture', 'use a generated capture even where a real network could be built', false)
     .option('--dataplane-prefix <prefix>', 'name prefix of the real network\'s namespaces (default: a random vfd…)')
+    .option('--exit', 'end after showing the records, removing what it built (for scripts); without it the network, its traffic and the web console run until Ctrl-C', false)
     .action(async (o) => {
       if (o.live && o.capture) throw new CliError('--live and --capture exclude each other', EXIT.usage);
       const { runDemo } = await import('./demo.ts');
       // Interrupted (SIGINT, SIGTERM, SIGHUP) or failed, it removes its server, namespaces and folder before it exits.
-      await runDemo({ port: o.port, keep: o.keep, mode: o.live ? 'live' : o.capture ? 'capture' : 'auto', ...(o.dataplanePrefix !== undefined ? { dataplanePrefix: o.dataplanePrefix } : {}) });
+      await runDemo({ port: o.port, keep: o.keep, exit: o.exit, mode: o.live ? 'live' : o.capture ? 'capture' : 'auto', ...(o.dataplanePrefix !== undefined ? { dataplanePrefix: o.dataplanePrefix } : {}) });
     });
 
   addExamples(program);

@@ -2,8 +2,9 @@
 // root (and nothing left behind), and on a generated capture with --capture.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { runCli } from '../helpers/cli.ts';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { BIN, runCli } from '../helpers/cli.ts';
 import { liveSkipReason } from '../helpers/live.ts';
 import { LIVE_DEMO_IDS as I } from '../../src/cli/demo-live.ts';
 
@@ -16,7 +17,7 @@ function records(stdout: string): { eni: string; src: string; dst: string; dstpo
 }
 
 test('vpcflow demo (live): real HTTP is ACCEPT on both interfaces, SSH and UDP are REJECT with their rules, nothing is left behind', { skip: liveSkip, timeout: 120_000 }, async () => {
-  const r = await runCli(['demo', '--live']);
+  const r = await runCli(['demo', '--live', '--exit']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const prefix = /namespaces (vfd[a-z0-9]+)-\*/.exec(r.stdout)?.[1];
   assert.ok(prefix, `the demo names its namespaces:\n${r.stdout}`);
@@ -37,7 +38,7 @@ test('vpcflow demo (live): real HTTP is ACCEPT on both interfaces, SSH and UDP a
 });
 
 test('vpcflow demo --capture: the generated capture is ingested into records and archive files; recorded live verdicts show REJECT', { timeout: 60_000 }, async () => {
-  const r = await runCli(['demo', '--capture']);
+  const r = await runCli(['demo', '--capture', '--exit']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /ingesting a generated capture/);
   const rs = records(r.stdout);
@@ -53,4 +54,38 @@ test('vpcflow demo refuses --live together with --capture', async () => {
   const r = await runCli(['demo', '--live', '--capture']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /exclude each other/);
+});
+
+test('vpcflow demo without --exit serves its console until Ctrl-C: the printed key signs in, the pages are named, SIGINT ends it cleanly', { timeout: 90_000 }, async () => {
+  const child = spawn(process.execPath, [BIN, 'demo', '--capture'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const check = () => (/Ctrl-C stops the demo/.test(out) ? resolve() : undefined);
+      child.stdout!.on('data', check);
+      void exited.then((code) => reject(new Error(`the demo exited (${code}) before serving its console:\n${out}`)));
+    });
+    const consoleUrl = /web console: (http:\/\/127\.0\.0\.1:\d+)\/console\//.exec(out)?.[1];
+    const keyId = /Access key ID +(\S+)/.exec(out)?.[1];
+    const secret = /Secret access key +(\S+)/.exec(out)?.[1];
+    assert.ok(consoleUrl && keyId && secret, out);
+    for (const page of ['flow-logs', 'tail', 'traffic', 'rejected', 'map', 'archive']) assert.match(out, new RegExp(`/console/#/\\S*${page}`), `the demo names the ${page} page`);
+    const signIn = await fetch(`${consoleUrl}/v1/console/SignIn`, { method: 'POST', body: JSON.stringify({ AccessKeyId: keyId, SecretAccessKey: secret }) });
+    assert.equal(signIn.status, 200, await signIn.clone().text());
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const { CsrfToken } = (await signIn.json()) as { CsrfToken: string };
+    const groups = await fetch(`${consoleUrl}/v1/logs/DescribeLogGroups`, { method: 'POST', headers: { cookie, 'x-vpcflow-csrf': CsrfToken }, body: '{}' });
+    assert.match(await groups.text(), /\/vpc\/demo/);
+    assert.equal((await fetch(`${consoleUrl}/console/`)).status, 200);
+    const dataDir = /data in (\S+)/.exec(out)?.[1];
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, out);
+    assert.match(out, /demo stopped: nothing it built is left/);
+    assert.ok(dataDir && !existsSync(dataDir), `the data folder ${dataDir} is removed`);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 });
