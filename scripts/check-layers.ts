@@ -39,6 +39,8 @@ function files(dir: string, out: string[] = []): string[] {
 
 const problems: string[] = [];
 const src = join(root, 'src');
+const CONSOLE_BUILD = join(root, 'console', 'build.mjs');
+const APP_LEVEL = layerOf('app')?.level ?? 8;
 for (const file of files(src)) {
   const folder = relative(src, file).split('/')[0]!;
   const mine = layerOf(folder);
@@ -54,6 +56,11 @@ for (const file of files(src)) {
       continue;
     }
     if (!spec.startsWith('.')) continue;
+    // The server process builds and serves the console: only app/ and above may reach its build script.
+    if (resolve(dirname(file), spec) === CONSOLE_BUILD) {
+      if (mine.level < APP_LEVEL) problems.push(`${relative(root, file)}: only src/app/ and above may import the console's build script`);
+      continue;
+    }
     const target = relative(src, resolve(dirname(file), spec)).split('/')[0]!;
     if (target === folder) continue;
     const theirs = layerOf(target);
@@ -71,8 +78,38 @@ function sameLevelAllowed(from: string, to: string): boolean {
   return order.indexOf(to) < order.indexOf(from);
 }
 
+// The web console (console/src) runs in the browser and talks to the server only over HTTP: it may
+// import its own files, the pure layer-0 folders that hold no node:* (net/, records/), and the
+// browser packages listed here — never the server's code.
+const CONSOLE_PACKAGES = new Set(['preact', 'preact/hooks', 'preact/jsx-runtime', '@preact/signals', 'd3-sankey']);
+const consoleSrc = join(root, 'console', 'src');
+const consoleFiles = (dir: string, out: string[] = []): string[] => {
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) consoleFiles(p, out);
+    else if (/\.tsx?$/.test(p)) out.push(p);
+  }
+  return out;
+};
+const pureForBrowser = layers.find((l) => l.level === 0)?.folders.filter((f) => f !== 'model') ?? [];
+for (const file of consoleFiles(consoleSrc)) {
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) {
+    const spec = (m[1] ?? m[2] ?? m[3])!;
+    if (!spec.startsWith('.')) {
+      if (!CONSOLE_PACKAGES.has(spec)) problems.push(`${relative(root, file)}: the console imports ${spec}, not one of its packages (${[...CONSOLE_PACKAGES].join(', ')})`);
+      continue;
+    }
+    const target = resolve(dirname(file), spec);
+    if (target.startsWith(consoleSrc + '/')) continue;
+    const folder = relative(src, target).split('/')[0]!;
+    if (target.startsWith(src + '/') && pureForBrowser.includes(folder)) continue;
+    problems.push(`${relative(root, file)}: the console imports ${spec}; it may import only console/src and src/${pureForBrowser.join('/, src/')}/ (it talks to the server over HTTP)`);
+  }
+}
+
 if (problems.length) {
   console.error(`layer check: ${problems.length} problem(s)\n` + problems.map((p) => `  ${p}`).join('\n'));
   process.exit(1);
 }
-console.error(`layer check: ${files(src).length} files follow docs/ARCHITECTURE.md`);
+console.error(`layer check: ${files(src).length} files and ${consoleFiles(consoleSrc).length} console files follow docs/ARCHITECTURE.md`);
