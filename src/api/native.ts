@@ -16,6 +16,10 @@ import { mountBucketRoutes } from './buckets-routes.ts';
 import { mountImportRoute } from './import-route.ts';
 import { ConsoleSessions, authenticateSession, mountConsoleSessionRoutes } from './console-sessions.ts';
 import { mountConsoleAssets } from './console-assets.ts';
+import { mountRejectedRoute } from './rejected-route.ts';
+import { mountArchiveRoutes } from './archive-routes.ts';
+import type { Database, SqlScope } from '../store/index.ts';
+import type { ObjectStore } from '../platform/object-store.ts';
 
 export interface ApiDeps {
   control: ControlPlane;
@@ -36,6 +40,12 @@ export interface ApiDeps {
   consoleDir?: string;
   /** Console sessions (cookie + CSRF token); one is made when absent. */
   sessions?: ConsoleSessions;
+  /** The store, for the console's read routes (rejected records, traffic, archive listing). */
+  db?: Database;
+  /** The archive's object store, for browsing and downloading archive files. */
+  archiveStore?: ObjectStore;
+  /** Scratch folder for reading archive files (Parquet previews). */
+  tempDir?: string;
 }
 
 /** An error with an AWS-style code and HTTP status; anything else is a 500 InternalFailure. */
@@ -123,6 +133,15 @@ export function createApi(deps: ApiDeps): Hono {
     ...(accounts ? { lookup: (id: string) => accounts.lookup(id) } : {}),
   });
   if (deps.consoleDir !== undefined) mountConsoleAssets(app, deps.consoleDir, deps.log);
+  // The scope of a read: an account key's own account; the operator's every account, or the one it names (as Query).
+  const scopeOf = (c: Context, b: Record<string, unknown>): SqlScope => {
+    const a = account(c, b);
+    return a === undefined ? { kind: 'operator' } : { kind: 'account', accountId: a };
+  };
+  if (deps.db) mountRejectedRoute(app, { db: deps.db, network: (a) => control.networkOf(a).model, body: json, scope: scopeOf });
+  if (deps.db && deps.archiveStore) {
+    mountArchiveRoutes(app, { db: deps.db, store: deps.archiveStore, body: json, scope: scopeOf, ...(deps.tempDir ? { tempDir: deps.tempDir } : {}) });
+  }
   if (deps.buckets) mountBucketRoutes(app, { registry: deps.buckets, body: json, account: (c, b) => control.accountFor(account(c, b)) });
 
   app.post('/v1/vpcflow/Apply', async (c) => {

@@ -75,7 +75,7 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
   const operator = loadOrCreateOperatorKey(operatorKeyFile);
   const consoleDir = opts.console === false ? undefined : await ensureConsoleBuilt(log);
   const api = createApi({ control, logStore, metrics, accounts, buckets, log, operator, anonymous: opts.anonymousAccount !== undefined,
-    ...(consoleDir !== undefined ? { consoleDir } : {}) });
+    db, archiveStore: objects, tempDir: join(opts.dataDir, 'tmp'), ...(consoleDir !== undefined ? { consoleDir } : {}) });
   // The AWS-compatible endpoint (EC2 Query + CloudWatch Logs JSON, SigV4) on POST /.
   mountAwsEndpoint(api, { control, logStore, metrics, accounts, log, anonymousAccount: opts.anonymousAccount });
   if (opts.anonymousAccount) log(`WARNING: anonymous mode is ON: unsigned AWS API requests act as account ${opts.anonymousAccount}, unsigned native /v1 requests as the operator`);

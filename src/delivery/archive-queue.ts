@@ -94,7 +94,7 @@ export class ArchiveQueue {
       await this.o.buckets?.claimOrCheck(undefined, { account: target.accountId, region: target.region, bucket: dest.bucket, prefix: dest.prefix, hiveCompatiblePartitions: dest.hiveCompatiblePartitions });
       const prior = await db.all('SELECT count(DISTINCT sequence) AS n FROM archive_objects WHERE flow_log_id = $1 AND file_time = $2', [target.flowLogId, BigInt(fileTimeMs)]);
       const sequence = Number(prior[0]?.n ?? 0);
-      const keys = await this.o.archive.write({
+      const objects = await this.o.archive.writeObjects({
         flowLog: {
           flowLogId: target.flowLogId, accountId: target.accountId, region: target.region, bucket: dest.bucket, prefix: dest.prefix, fields: target.fields,
           fileFormat: dest.fileFormat, hiveCompatiblePartitions: dest.hiveCompatiblePartitions, perHourPartition: dest.perHourPartition,
@@ -107,8 +107,8 @@ export class ArchiveQueue {
       const destination = `s3://${dest.bucket}/${dest.prefix}`;
       await db.transaction(async (tx) => {
         await dropQueued(tx);
-        for (const k of keys) {
-          await tx.run('INSERT INTO archive_objects VALUES ($1, $2, $3, $4, $5, $6)', [target.flowLogId, BigInt(fileTimeMs), sequence, k, BigInt(records.length), BigInt(ingestion)]);
+        for (const o of objects) {
+          await tx.run('INSERT INTO archive_objects VALUES ($1, $2, $3, $4, $5, $6)', [target.flowLogId, BigInt(fileTimeMs), sequence, o.key, BigInt(o.records), BigInt(ingestion)]);
         }
         await appendRecords(tx, records.map((r) => ({ record: r.record, ownerAccount: target.accountId, flowLogId: target.flowLogId, destinationType: 's3', destination, rule: r.rule, ingestionTime: ingestion })));
       });

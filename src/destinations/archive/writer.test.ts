@@ -218,9 +218,11 @@ describe('size cap, idempotence and empty batches', () => {
       try {
         const log = flowLog({ flowLogId: `fl-split${fileFormat === 'parquet' ? 'pq' : 'tx'}`, fileFormat });
         const records = many(40);
-        const keys = await capped.write({ flowLog: log, fileTime: FILE_TIME, records });
+        const objects = await capped.writeObjects({ flowLog: log, fileTime: FILE_TIME, records });
+        const keys = objects.map((o) => o.key);
         // Each line is 113 bytes + LF, the header 114 + LF: 7 records fit in 1000 bytes, so 40 need 6 files.
         assert.equal(keys.length, 6);
+        assert.deepEqual(objects.map((o) => o.records), [7, 7, 7, 7, 7, 5], 'each object counts its own records (archive_objects.records)');
         assert.equal(new Set(keys).size, keys.length);
         const ports: number[] = [];
         for (const key of keys) {

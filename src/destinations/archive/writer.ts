@@ -105,6 +105,11 @@ export class ArchiveWriter {
    * picks the records of the period (fileTimeOf(end) === fileTime); they are not re-checked here.
    */
   async write(batch: ArchiveBatch): Promise<string[]> {
+    return (await this.writeObjects(batch)).map((o) => o.key);
+  }
+
+  /** As write, with the number of records each object holds (a large period is split into several). */
+  async writeObjects(batch: ArchiveBatch): Promise<{ key: string; records: number }[]> {
     if (this.closed) throw new ArchiveWriterClosedError(batch.flowLog.flowLogId);
     const { flowLog } = batch;
     const columns = archiveColumns(flowLog.fields);
@@ -116,6 +121,7 @@ export class ArchiveWriter {
       : undefined;
 
     const keys: string[] = [];
+    const written: { key: string; records: number }[] = [];
     const header = headerLine(flowLog.fields);
     for (const [part, { start, end }] of this.splitIntoParts(header, lines).entries()) {
       const key = objectKey({
@@ -137,8 +143,9 @@ export class ArchiveWriter {
         throw new ArchiveDeliveryError(flowLog.flowLogId, key, 'store', [...keys], e);
       }
       keys.push(key);
+      written.push({ key, records: end - start });
     }
-    return keys;
+    return written;
   }
 
   /** Waits for running encodes, then releases DuckDB. */
