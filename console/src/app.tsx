@@ -61,7 +61,12 @@ function Page() {
 }
 
 function AccountSwitcher() {
-  const accounts = useAsync(() => call<{ Accounts: { AccountId: string }[] }>('/v1/vpcflow/ListAccounts', {}, { account: false }), []);
+  const accounts = useAsync(() => call<{ Accounts: { AccountId: string; HasNetwork?: boolean }[] }>('/v1/vpcflow/ListAccounts', {}, { account: false }), []);
+  // With one account holding a network, the operator looks at it unless another is chosen.
+  const withNetwork = (accounts.data?.Accounts ?? []).filter((a) => a.HasNetwork);
+  useEffect(() => {
+    if (!viewAccount.value && withNetwork.length > 1) setViewAccount(withNetwork[0]!.AccountId);
+  }, [withNetwork.length]);
   const ids = new Set((accounts.data?.Accounts ?? []).map((a) => a.AccountId));
   if (viewAccount.value) ids.add(viewAccount.value);
   return (

@@ -195,7 +195,10 @@ export function createApi(deps: ApiDeps): Hono {
       if (!keys) byAccount.set(k.accountId, (keys = []));
       keys.push({ AccessKeyId: k.accessKeyId, CreatedAt: k.createdAt, LastUsedAt: k.lastUsedAt });
     }
-    return c.json({ Accounts: [...byAccount].map(([AccountId, Keys]) => ({ AccountId, Keys })) });
+    // Accounts with a network but no key yet are accounts too (the operator applied their document).
+    const withNetwork = new Set(control.networkAccounts());
+    for (const a of withNetwork) if (!byAccount.has(a)) byAccount.set(a, []);
+    return c.json({ Accounts: [...byAccount].sort(([a], [b]) => a.localeCompare(b)).map(([AccountId, Keys]) => ({ AccountId, Keys, HasNetwork: withNetwork.has(AccountId) })) });
   });
   app.post('/v1/vpcflow/DeleteAccessKey', async (c) => {
     operatorOnly(c, 'deleting access keys');

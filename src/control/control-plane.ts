@@ -140,6 +140,11 @@ export class ControlPlane {
   }
 
   /** The account a request acts for: the one named, else the only account with a network. */
+  /** Accounts that have declared a network. */
+  networkAccounts(): string[] {
+    return [...this.networks.keys()].sort();
+  }
+
   async accountFor(account: string | undefined): Promise<string> {
     if (account) return account;
     if (this.networks.size === 1) return [...this.networks.keys()][0]!;
