@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 export const CONSOLE_ROOT = dirname(fileURLToPath(import.meta.url));
 export const CONSOLE_DIST = join(CONSOLE_ROOT, 'dist');
 const SRC = join(CONSOLE_ROOT, 'src');
+// The server's pure folders the console may import (scripts/check-layers.ts): part of the bundle too.
+const SHARED = ['net', 'records'].map((f) => join(CONSOLE_ROOT, '..', 'src', f));
 const STAMP = '.build-hash';
 
 function sourceFiles(dir, out = []) {
@@ -25,7 +27,8 @@ function sourceFiles(dir, out = []) {
 /** A hash of every source file (names and bytes) and of this script: dist is current when its stamp equals it. */
 export function sourceHash() {
   const h = createHash('sha256');
-  for (const f of [...sourceFiles(SRC), fileURLToPath(import.meta.url)]) {
+  const shared = SHARED.flatMap((d) => sourceFiles(d)).filter((f) => !f.endsWith('.test.ts'));
+  for (const f of [...sourceFiles(SRC), ...shared, fileURLToPath(import.meta.url)]) {
     h.update(relative(CONSOLE_ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
   }
   return h.digest('hex');

@@ -85,8 +85,9 @@ export async function download(path: string, body: unknown): Promise<{ blob: Blo
 }
 
 /** A streaming call (NDJSON): onLine gets each parsed line until the stream ends or signal aborts. */
-export async function stream(path: string, body: unknown, onLine: (value: unknown) => void, signal: AbortSignal): Promise<void> {
+export async function stream(path: string, body: unknown, onLine: (value: unknown) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
   const res = await request(path, body, { signal });
+  onOpen?.();
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = '';
   try {

@@ -243,6 +243,7 @@ export function createApi(deps: ApiDeps): Hono {
     CreateLogGroup: async (a, b) => (await logStore.createLogGroup(a, str(b, 'logGroupName')), {}),
     DeleteLogGroup: async (a, b) => (await logStore.deleteLogGroup(a, str(b, 'logGroupName')), {}),
     PutRetentionPolicy: async (a, b) => (await logStore.putRetentionPolicy(a, str(b, 'logGroupName'), int(b, 'retentionInDays')!), {}),
+    DeleteRetentionPolicy: async (a, b) => (await logStore.deleteRetentionPolicy(a, str(b, 'logGroupName')), {}),
     DescribeLogGroups: (a, b) => logStore.describeLogGroups(a, { prefix: optStr(b, 'logGroupNamePrefix'), pattern: optStr(b, 'logGroupNamePattern'), limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken') }),
     DescribeLogStreams: (a, b) => logStore.describeLogStreams(a, str(b, 'logGroupName'), { prefix: optStr(b, 'logStreamNamePrefix'), orderBy: optStr(b, 'orderBy'), descending: b.descending === true, limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken') }),
     GetLogEvents: (a, b) => logStore.getLogEvents(a, str(b, 'logGroupName'), str(b, 'logStreamName'), { startTime: int(b, 'startTime', false), endTime: int(b, 'endTime', false), startFromHead: b.startFromHead === true, limit: int(b, 'limit', false), nextToken: optStr(b, 'nextToken') }),

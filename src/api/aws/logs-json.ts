@@ -109,6 +109,7 @@ const OPERATIONS: ReadonlyMap<string, LogsHandler> = new Map(Object.entries({
     if (days === undefined) throw notNull('retentionInDays');
     return empty(services.logStore.putRetentionPolicy(account, reqString(b, 'logGroupName'), days));
   },
+  DeleteRetentionPolicy: (services, account, b) => empty(services.logStore.deleteRetentionPolicy(account, reqString(b, 'logGroupName'))),
   DescribeLogGroups: (services, account, b) => {
     refuseUnsupported(b, { accountIdentifiers: () => false, logGroupIdentifiers: () => false, logGroupClass: (v) => v === 'STANDARD' });
     return services.logStore.describeLogGroups(account, {

@@ -89,6 +89,17 @@ test('errors carry CloudWatch codes and change nothing', async () => {
   assert.equal((await store.filterLogEvents(ACCT, { logGroupName: '/vpc/flows' })).events.length, 5);
 });
 
+test('DeleteRetentionPolicy makes a group keep its events forever again; an unknown group is refused', async () => {
+  await store.createLogGroup(ACCT, '/tmp/forever');
+  await store.putRetentionPolicy(ACCT, '/tmp/forever', 30);
+  const retention = async () => (await store.describeLogGroups(ACCT, { prefix: '/tmp/forever' })).logGroups[0]!.retentionInDays;
+  assert.equal(await retention(), 30);
+  await store.deleteRetentionPolicy(ACCT, '/tmp/forever');
+  assert.equal(await retention(), undefined);
+  await assert.rejects(store.deleteRetentionPolicy(ACCT, '/tmp/none'), (e: unknown) => (e as LogStoreError).code === 'ResourceNotFoundException');
+  await store.deleteLogGroup(ACCT, '/tmp/forever');
+});
+
 test('retention removes events older than the group keeps; deleting a group removes its events', async () => {
   await store.createLogGroup(ACCT, '/tmp/ret');
   await db.transaction(async (tx) => {

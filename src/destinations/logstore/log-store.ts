@@ -102,6 +102,14 @@ export class LogStore extends EventEmitter {
     });
   }
 
+  /** The group keeps its events forever again (CloudWatch's DeleteRetentionPolicy). */
+  async deleteRetentionPolicy(accountId: string, name: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.requireGroup(tx, accountId, name);
+      await tx.run('UPDATE log_groups SET retention_days = NULL WHERE account_id = $1 AND name = $2', [accountId, name]);
+    });
+  }
+
   async describeLogGroups(accountId: string, opts: { prefix?: string; pattern?: string; limit?: number; nextToken?: string } = {}): Promise<{ logGroups: LogGroupInfo[]; nextToken?: string }> {
     if (opts.prefix !== undefined && opts.pattern !== undefined) {
       throw new LogStoreError('InvalidParameterException', 'LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.');
