@@ -155,6 +155,11 @@ progress('ingest delivered whole (staged, published in one transaction) vs part 
   line(`ingest (${r.records} records, log group + archive): staged and published whole ${fmt(r.records / r.stagedSeconds)} records/s (${r.stagedSeconds.toFixed(2)} s); `
     + `delivered part by part (peer) ${fmt(r.records / r.directSeconds)} records/s (${r.directSeconds.toFixed(2)} s); ratio whole/parts = ${(r.directSeconds / r.stagedSeconds).toFixed(2)}`);
 }
+progress('console traffic queries over 10 M generated records (vs DuckDB running the same SQL)');
+{
+  const { runTrafficQueriesBench, printTrafficQueriesBench } = await import('./traffic-queries.ts');
+  printTrafficQueriesBench(await runTrafficQueriesBench(10_000_000, progress), line);
+}
 if (isRoot) {
   progress('live path on the real kernel (iperf3 through a realized VPC)');
   const { runLiveBench, printLiveBench } = await import('./live-throughput.ts');

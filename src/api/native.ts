@@ -9,6 +9,7 @@ import { parseFilterPattern, type LogStore } from '../destinations/logstore/inde
 import { parseMetricStatisticsRequest, type MetricFilterStore } from '../metrics/index.ts';
 import type { AccountStore } from './aws/index.ts';
 import { NETWORK_ACTIONS } from './aws/ec2-network.ts';
+import { ec2JsonInput } from './aws/ec2-json-input.ts';
 import { UploadReplayGuard, authenticateNative, type NativeAuthResult, type NativeCaller, type OperatorKey } from './native-auth.ts';
 import { describeValue, errorMessage } from '../platform/errors.ts';
 import type { BucketRegistry } from '../destinations/archive/buckets.ts';
@@ -18,6 +19,8 @@ import { ConsoleSessions, authenticateSession, mountConsoleSessionRoutes } from 
 import { mountConsoleAssets } from './console-assets.ts';
 import { mountRejectedRoute } from './rejected-route.ts';
 import { mountArchiveRoutes } from './archive-routes.ts';
+import { mountTrafficRoutes } from './traffic-route.ts';
+import { TrafficQueries } from '../store/traffic-queries.ts';
 import type { Database, SqlScope } from '../store/index.ts';
 import type { ObjectStore } from '../platform/object-store.ts';
 
@@ -138,7 +141,10 @@ export function createApi(deps: ApiDeps): Hono {
     const a = account(c, b);
     return a === undefined ? { kind: 'operator' } : { kind: 'account', accountId: a };
   };
-  if (deps.db) mountRejectedRoute(app, { db: deps.db, network: (a) => control.networkOf(a).model, body: json, scope: scopeOf });
+  if (deps.db) {
+    mountRejectedRoute(app, { db: deps.db, network: (a) => control.networkOf(a).model, body: json, scope: scopeOf });
+    mountTrafficRoutes(app, { traffic: new TrafficQueries(deps.db), body: json, scope: scopeOf });
+  }
   if (deps.db && deps.archiveStore) {
     mountArchiveRoutes(app, { db: deps.db, store: deps.archiveStore, body: json, scope: scopeOf, ...(deps.tempDir ? { tempDir: deps.tempDir } : {}) });
   }
@@ -229,7 +235,7 @@ export function createApi(deps: ApiDeps): Hono {
   ]);
   // The EC2 Describe* actions of the network, answered in EC2's JSON member names (what the console lists).
   for (const [name, spec] of NETWORK_ACTIONS) {
-    if (name.startsWith('Describe')) ec2.set(name, async (a, b) => spec.handler(control, { accountId: await control.accountFor(a) }, b));
+    if (name.startsWith('Describe')) ec2.set(name, async (a, b) => spec.handler(control, { accountId: await control.accountFor(a) }, ec2JsonInput(name, spec, b)));
   }
   app.post('/v1/ec2/:action', async (c) => {
     const handler = ec2.get(c.req.param('action'));

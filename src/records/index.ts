@@ -63,3 +63,4 @@ export {
   columnsFor,
   duckdbColumnsDdl,
 } from './parquet-schema.ts';
+export * from './filter-expression.ts';
