@@ -26,6 +26,8 @@ export interface RejectedRouteDeps {
 
 export const REJECTED_MAX_LIMIT = 500;
 export const REJECTED_DEFAULT_LIMIT = 100;
+/** A page of rejected records is interrupted past this (QueryTimeout): narrow the range. */
+export const REJECTED_QUERY_TIMEOUT_MS = 30_000;
 const MEMBERS = ['Account', 'StartTime', 'EndTime', 'Limit', 'NextToken', 'InterfaceId'] as const;
 /** Record times are unsigned 32-bit seconds in AWS's format. */
 const MAX_TIME = 0xffff_ffff;
@@ -163,6 +165,7 @@ export function mountRejectedRoute(app: Hono, deps: RejectedRouteDeps): void {
        ORDER BY ${KEY.map((_, i) => `k${i} DESC`).join(', ')}
        LIMIT ${param(BigInt(limit + 1))}`,
       params,
+      { timeoutMs: REJECTED_QUERY_TIMEOUT_MS },
     );
     const page = rows.slice(0, limit);
     const indexes = new Map<string, NetworkIndex>();

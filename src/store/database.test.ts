@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Database } from './database.ts';
+import { Database, QueryTimeoutError } from './database.ts';
 
 test('reads run beside an open write transaction and see only committed data', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vpcflow-db-'));
@@ -43,6 +43,21 @@ test('query refuses statements that are not SELECT', { timeout: 60_000 }, async 
   try {
     await assert.rejects(db.query('CREATE TABLE x (v INTEGER)'), /only SELECT queries/);
     await assert.rejects(db.query('SELEC 1'), /does not parse/);
+  } finally {
+    await db.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a read with a timeout is interrupted when it runs longer, and the connection serves the next read', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcflow-db-timeout-'));
+  const db = new Database({ dataDir: dir });
+  await db.start();
+  try {
+    // Minutes of work for DuckDB: only the interrupt can end it within the test's time.
+    await assert.rejects(db.read('SELECT count(*) AS n FROM range(1000000000000) a WHERE a.range % 7 = 3', [], { timeoutMs: 200 }),
+      (e: unknown) => e instanceof QueryTimeoutError && e.code === 'QueryTimeout' && e.httpStatus === 503);
+    for (let i = 0; i < 6; i++) assert.deepEqual(await db.read('SELECT 42 AS n', [], { timeoutMs: 5000 }), [{ n: 42 }]);
   } finally {
     await db.stop();
     rmSync(dir, { recursive: true, force: true });

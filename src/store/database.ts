@@ -32,6 +32,13 @@ export interface DatabaseOptions {
 
 export type Row = Record<string, unknown>;
 
+/** A read stopped because it ran longer than it may. */
+export class QueryTimeoutError extends VpcflowError {
+  constructor(readonly timeoutMs: number) {
+    super('QueryTimeout', `the query ran longer than ${timeoutMs / 1000} s and was stopped; narrow the time range or the filter`, 503);
+  }
+}
+
 export class StoreError extends VpcflowError {
   constructor(message: string, cause?: unknown) {
     super('InternalError', message, 500, { cause });
@@ -152,9 +159,27 @@ export class Database {
     });
   }
 
-  /** A read-only statement on a read connection (never use it for writes: they belong in transaction()). */
-  read(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
-    return this.withReader((c) => new Transaction(c).all(sql, params));
+  /**
+   * A read-only statement on a read connection (never use it for writes: they belong in transaction()).
+   * With timeoutMs the statement is interrupted when it runs longer, and QueryTimeoutError is thrown.
+   */
+  read(sql: string, params: DuckDBValue[] = [], opts: { timeoutMs?: number } = {}): Promise<Row[]> {
+    return this.withReader(async (c) => {
+      if (opts.timeoutMs === undefined) return new Transaction(c).all(sql, params);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        c.interrupt();
+      }, opts.timeoutMs);
+      try {
+        return await new Transaction(c).all(sql, params);
+      } catch (e) {
+        if (timedOut) throw new QueryTimeoutError(opts.timeoutMs);
+        throw e;
+      } finally {
+        clearTimeout(timer);
+      }
+    });
   }
 
   private get c(): DuckDBConnection {

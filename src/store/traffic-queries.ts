@@ -153,8 +153,11 @@ export interface EdgesResult {
 
 /** Something that runs a trusted read-only statement (Database.read). */
 export interface TrafficSource {
-  read(sql: string, params?: DuckDBValue[]): Promise<Row[]>;
+  read(sql: string, params?: DuckDBValue[], opts?: { timeoutMs?: number }): Promise<Row[]>;
 }
+
+/** Longest a traffic query may run before it is interrupted (a console view must never hang the server). */
+export const TRAFFIC_QUERY_TIMEOUT_MS = 30_000;
 
 export const MAX_BUCKETS = 500;
 export const MIN_STEP = 60;
@@ -240,15 +243,19 @@ export interface TrafficQueriesOptions {
   maxConcurrent?: number;
   /** Queries waiting for a turn (default 16); past that, ThrottlingException (429). */
   maxWaiting?: number;
+  /** A query running longer is interrupted (QueryTimeout, 503); default TRAFFIC_QUERY_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 export class TrafficQueries {
   private readonly maxConcurrent: number;
   private readonly maxWaiting: number;
+  private readonly timeoutMs: number;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly db: TrafficSource, opts: TrafficQueriesOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? TRAFFIC_QUERY_TIMEOUT_MS;
     this.maxConcurrent = opts.maxConcurrent ?? 2;
     this.maxWaiting = opts.maxWaiting ?? 16;
     if (!Number.isSafeInteger(this.maxConcurrent) || this.maxConcurrent < 1 || !Number.isSafeInteger(this.maxWaiting) || this.maxWaiting < 0) {
@@ -257,9 +264,8 @@ export class TrafficQueries {
   }
 
   /**
-   * Runs one statement when a turn is free. A query over a long range can take seconds and DuckDB
-   * cannot be told to stop it, so a console refreshing many panels must not take every read
-   * connection (the SQL sandbox's snapshots and the log store read through the same pool).
+   * Runs one statement when a turn is free, interrupted past timeoutMs. A query over a long range can
+   * take seconds, so a console refreshing many panels must not take every read connection (the SQL sandbox's snapshots and the log store read through the same pool).
    */
   private async run(built: Built): Promise<Row[]> {
     if (this.active < this.maxConcurrent) this.active++;
@@ -271,7 +277,7 @@ export class TrafficQueries {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     try {
-      return await this.db.read(built.run, built.params);
+      return await this.db.read(built.run, built.params, { timeoutMs: this.timeoutMs });
     } finally {
       const next = this.waiting.shift();
       if (next) next();
