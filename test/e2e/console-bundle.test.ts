@@ -10,7 +10,7 @@ import { CONSOLE_DIST, buildConsole, isCurrent } from '../../console/build.mjs';
 
 const FIRST_SCREEN_BUDGET = 250 * 1024;
 /** URLs that are names, not addresses (XML namespaces). */
-const NAMESPACES = new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink', 'http://www.w3.org/1999/xhtml', 'http://www.w3.org/XML/1998/namespace', 'http://www.w3.org/2000/xmlns/']);
+const NAMESPACES = new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink', 'http://www.w3.org/1999/xhtml', 'http://www.w3.org/XML/1998/namespace', 'http://www.w3.org/2000/xmlns/', 'http://www.w3.org/1998/Math/MathML']);
 
 test('the first screen of the console is at most 250 KB gzipped and fetches nothing from another host', async () => {
   if (!isCurrent()) await buildConsole({ quiet: true });
