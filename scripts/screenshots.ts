@@ -75,7 +75,7 @@ try {
         }
         await page.goto(`${url}/console/${shot.hash}`);
       }
-      await page.getByText(shot.waitFor).first().waitFor({ timeout: 60_000 });
+      await page.getByText(shot.waitFor).filter({ visible: true }).first().waitFor({ timeout: 60_000 });
       await page.waitForTimeout(500); // charts settle after their data arrives
       const file = join(outDir, `${shot.name}.png`);
       await page.screenshot({ path: file, fullPage: false });

@@ -113,6 +113,14 @@ test('the final * rule of each direction', () => {
   assert.equal(in6.text, `${ACL} rule *: deny all traffic (inbound; no rule matched)`);
   assert.equal(in6.rule?.Ipv6Cidr, '::/0');
   assert.equal(in6.stale, false);
+
+  // The kernel names the final entry by its number when the model holds it as rule 32767 (what a live run logs).
+  const numbered = expectKind(explainDropCode(NET, `nai ${ACL} 32767`, { protocol: 17, srcaddr: '10.0.2.7', dstaddr: '10.0.1.5', srcport: 5353, dstport: 53 }), 'network-acl');
+  assert.equal(numbered.text, `${ACL} rule *: deny all traffic (inbound; no rule matched)`);
+  assert.equal(numbered.stale, false);
+  const numbered6 = expectKind(explainDropCode(NET, `nai ${ACL} 32767 v6`, { protocol: 6, srcaddr: '2001:db8::1', dstaddr: '2600:1f18:abcd:1202::7', srcport: 1, dstport: 80 }), 'network-acl');
+  assert.equal(numbered6.rule?.Ipv6Cidr, '::/0');
+  assert.equal(explainDropCode(NET, `nai ${ACL} 32768`).layer, 'unknown');
 });
 
 test('security groups: one group, several groups (all named), both directions', () => {
@@ -197,7 +205,7 @@ test('resources gone since: the ACL, the interface', () => {
 
 test('codes that are not ours are explained as unknown, never thrown', () => {
   const bad = [
-    '', 'acc', 'xyz', 'sgo', 'sgo eni-1', `sgo ${ENI_WEB} extra`, `sgo ${ENI_WEB} 1`, 'nao acl-zz 100', `nao ${ACL}`, `nao ${ACL} 0`, `nao ${ACL} 32767`,
+    '', 'acc', 'xyz', 'sgo', 'sgo eni-1', `sgo ${ENI_WEB} extra`, `sgo ${ENI_WEB} 1`, 'nao acl-zz 100', `nao ${ACL}`, `nao ${ACL} 0`, `nao ${ACL} 32768`,
     `nao ${ACL} 0100`, `nao ${ACL} 100 v4`, `nao ${ACL} * v6`, `nai ${ACL} 100 v6 x`, 'inv inv', 'x'.repeat(100_000), `sgi  ${ENI_DB}`, 'SGO eni-0000000000000000a',
   ];
   for (const code of bad) {

@@ -111,9 +111,12 @@ function parseCode(code: string): ParsedCode {
       if (!isResourceId('network-acl', id)) return notOurs;
       const direction: DropDirection = t[0] === 'nai' ? 'inbound' : 'outbound';
       if (rule === '*') return complete(3) ? { kind: 'acl', direction, aclId: id, ruleNumber: '*', ipv6: false } : notOurs;
-      if (!RULE_NUMBER.test(rule) || Number(rule) >= ACL_DEFAULT_RULE_NUMBER) return notOurs;
+      if (!RULE_NUMBER.test(rule) || Number(rule) > ACL_DEFAULT_RULE_NUMBER) return notOurs;
       const ipv6 = t[3] === 'v6';
       if (!complete(ipv6 ? 4 : 3)) return notOurs;
+      // The model keeps AWS's final `*` entry as rule 32767 (as DescribeNetworkAcls shows it), so the
+      // kernel's code for it carries that number (and ` v6` for the IPv6 one).
+      if (Number(rule) === ACL_DEFAULT_RULE_NUMBER) return { kind: 'acl', direction, aclId: id, ruleNumber: '*', ipv6 };
       return { kind: 'acl', direction, aclId: id, ruleNumber: Number(rule), ipv6 };
     }
     case 'acc':
