@@ -11,7 +11,6 @@ import { gunzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ConsoleServer, launchBrowser, signIn, type Key } from '../helpers/browser.ts';
-import { ROOT } from '../helpers/cli.ts';
 
 const ACCOUNT = '111122223333';
 const OTHER = '444455556666';
@@ -41,7 +40,7 @@ before(async () => {
   server = await ConsoleServer.start();
   key = await server.createKey(ACCOUNT);
   otherKey = await server.createKey(OTHER);
-  await server.apply(readFileSync(join(ROOT, 'examples/network.yaml'), 'utf8'), key);
+  await server.applyExample(key);
   const api = server.client(key);
   for (const [destination, options] of [[`arn:aws:s3:::${BUCKET}`, { FileFormat: 'plain-text' }], [`arn:aws:s3:::${BUCKET}/parquet/`, { FileFormat: 'parquet' }]] as const) {
     const created = await api.call<{ Unsuccessful: unknown[] }>('/v1/ec2/CreateFlowLogs', {

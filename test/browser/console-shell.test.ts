@@ -4,11 +4,8 @@
 // and the operator switching accounts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ConsoleServer, launchBrowser, signIn, type Key } from '../helpers/browser.ts';
-import { ROOT } from '../helpers/cli.ts';
 
 const A = '111122223333';
 const B = '444455556666';
@@ -22,8 +19,8 @@ before(async () => {
   browser = await launchBrowser();
   keyA = await server.createKey(A);
   keyB = await server.createKey(B);
-  await server.apply(readFileSync(join(ROOT, 'examples/network.yaml'), 'utf8'), keyA);
-  await server.apply(readFileSync(join(ROOT, 'examples/network.yaml'), 'utf8').replaceAll(A, B), keyB);
+  await server.applyExample(keyA);
+  await server.applyExample(keyB, B);
 });
 
 after(async () => {

@@ -6,11 +6,8 @@
 // of them; the pages readable at 800 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ConsoleServer, aws, launchBrowser, signIn, type Key } from '../helpers/browser.ts';
-import { ROOT } from '../helpers/cli.ts';
 
 const A = '111122223333';
 const B = '444455556666';
@@ -45,7 +42,7 @@ before(async () => {
   server = await ConsoleServer.start();
   browser = await launchBrowser();
   [keyA, keyB] = await Promise.all([server.createKey(A), server.createKey(B)]);
-  await server.apply(readFileSync(join(ROOT, 'examples/network.yaml'), 'utf8'), keyA);
+  await server.applyExample(keyA);
   await server.apply(`account: "${B}"\nregion: us-east-1\nvpcs:\n  - id: vpc-0b1b2b3b4b5b6b7b8\n    cidr: 172.16.0.0/16\n    subnets:\n      - { id: subnet-0b1b2b3b4b5b6b7b8, cidr: 172.16.1.0/24, availability-zone: us-east-1a }\n`, keyB);
   page = await signIn(browser, server, keyA);
 });

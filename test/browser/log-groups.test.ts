@@ -6,11 +6,8 @@
 // paused). Real server, real chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ConsoleServer, launchBrowser, signIn, type Key } from '../helpers/browser.ts';
-import { ROOT } from '../helpers/cli.ts';
 
 const ACCOUNT = '111122223333';
 const VPC = 'vpc-0a1b2c3d4e5f60718';
@@ -31,17 +28,14 @@ let page: Page;
 before(async () => {
   server = await ConsoleServer.start();
   key = await server.createKey(ACCOUNT);
-  await server.apply(readFileSync(join(ROOT, 'examples/network.yaml'), 'utf8'), key);
-  const api = server.client(key);
-  const created = await api.call<{ FlowLogIds: string[]; Unsuccessful: unknown[] }>('/v1/ec2/CreateFlowLogs', {
+  await server.applyExample(key);
+  await server.createFlowLog(key, {
     ResourceType: 'VPC', ResourceIds: [VPC], TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs', LogGroupName: GROUP, MaxAggregationInterval: 60,
   });
-  assert.deepEqual(created.Unsuccessful, []);
-  const custom = await api.call<{ FlowLogIds: string[]; Unsuccessful: unknown[] }>('/v1/ec2/CreateFlowLogs', {
+  await server.createFlowLog(key, {
     ResourceType: 'VPC', ResourceIds: [VPC], TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs', LogGroupName: CUSTOM_GROUP, MaxAggregationInterval: 60,
     LogFormat: CUSTOM_FIELDS.map((f) => `\${${f}}`).join(' '),
   });
-  assert.deepEqual(custom.Unsuccessful, []);
   const ingested = await server.ingest([
     { client: CLIENT, server: WEB, protocol: 'tcp', port: 80, startSec: T0 },
     { client: DB, server: WEB, protocol: 'tcp', port: 5432, startSec: T0 + 5 },

@@ -6,11 +6,8 @@
 // inside its panel, the page does not. Real server, real chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ConsoleServer, launchBrowser, signIn, type Key } from '../helpers/browser.ts';
-import { ROOT } from '../helpers/cli.ts';
 
 const ACCOUNT = '111122223333';
 const VPC = 'vpc-0a1b2c3d4e5f60718';
@@ -34,11 +31,10 @@ let page: Page;
 before(async () => {
   server = await ConsoleServer.start();
   key = await server.createKey(ACCOUNT);
-  await server.apply(readFileSync(join(ROOT, 'examples/network.yaml'), 'utf8'), key);
-  const created = await server.client(key).call<{ Unsuccessful: unknown[] }>('/v1/ec2/CreateFlowLogs', {
+  await server.applyExample(key);
+  await server.createFlowLog(key, {
     ResourceType: 'VPC', ResourceIds: [VPC], TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs', LogGroupName: '/vpc/console-map', MaxAggregationInterval: 60,
   });
-  assert.deepEqual(created.Unsuccessful, []);
   await server.ingest([
     { client: CLIENT, server: WEB, protocol: 'tcp', port: 80, exchanges: 4, startSec: T0 + 2 },
     { client: DB, server: WEB, protocol: 'tcp', port: 5432, exchanges: 2, startSec: T0 + 4 },

@@ -11,13 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { randomTestPrefix } from '../../src/dataplane/index.ts';
 import { Client, resolveCredentials } from '../../src/cli/client.ts';
 import { ConsoleServer, launchBrowser, signIn, type Key } from '../helpers/browser.ts';
-import { ROOT, type VpcflowServer } from '../helpers/cli.ts';
+import { type VpcflowServer } from '../helpers/cli.ts';
 import { isRoot, liveSkipReason, queryRows, runIn, startRealizing, stopRealizing, until } from '../helpers/live.ts';
 
 const reason = liveSkipReason(['ip', 'nft', 'tcpdump', 'nc', 'python3']);
@@ -174,7 +172,7 @@ describe('the Rejected page over imported records, which carry no rule', { timeo
   before(async () => {
     server = await ConsoleServer.start();
     key = await server.createKey(ACCOUNT);
-    await server.apply(readFileSync(join(ROOT, 'examples/network.yaml'), 'utf8'), key);
+    await server.applyExample(key);
     const header = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
     // More REJECT records than one page (100) holds, a minute apart; one ACCEPT record among them.
     const rejects = Array.from({ length: IMPORTED }, (_, i) => `2 ${ACCOUNT} eni-0a1b2c3d4e5f60718 203.0.113.9 10.0.1.10 ${50000 + i} 3389 6 3 180 ${T0 - i * 60} ${T0 - i * 60 + 60} REJECT OK`);

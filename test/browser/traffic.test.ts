@@ -7,11 +7,8 @@
 // in `vpcflow query`; another account sees none of it. Real server, real chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ConsoleServer, launchBrowser, signIn, type Key } from '../helpers/browser.ts';
-import { ROOT } from '../helpers/cli.ts';
 
 const ACCOUNT = '111122223333';
 const OTHER = '444455556666';
@@ -39,11 +36,10 @@ before(async () => {
   server = await ConsoleServer.start();
   key = await server.createKey(ACCOUNT);
   otherKey = await server.createKey(OTHER);
-  await server.apply(readFileSync(join(ROOT, 'examples/network.yaml'), 'utf8'), key);
-  const created = await server.client(key).call<{ FlowLogIds: string[]; Unsuccessful: unknown[] }>('/v1/ec2/CreateFlowLogs', {
+  await server.applyExample(key);
+  await server.createFlowLog(key, {
     ResourceType: 'VPC', ResourceIds: [VPC], TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs', LogGroupName: GROUP, MaxAggregationInterval: 60,
   });
-  assert.deepEqual(created.Unsuccessful, []);
   const ingested = await server.ingest([
     { client: CLIENT, server: WEB, protocol: 'tcp', port: 80, exchanges: 6, startSec: T0 + 1 },
     { client: DB, server: WEB, protocol: 'tcp', port: 80, exchanges: 2, startSec: T0 + 3 },

@@ -1,7 +1,7 @@
 // Browser tests of the web console: a real vpcflow server in this process (temp data folder, port 0),
 // Debian's chromium driven by playwright-core, and the user's steps as a person would take them
 // (elements found by role and label). Without chromium the tests fail rather than skip.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,6 +12,9 @@ import { Client } from '../../src/cli/client.ts';
 import { demoCapture, type Conversation } from '../../src/cli/demo-traffic.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
+/** examples/network.yaml: account 111122223333, one VPC, a web server 10.0.1.10, clients 10.0.2.20 and 10.0.2.30. */
+export const EXAMPLE_NETWORK = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'network.yaml'), 'utf8');
+export const EXAMPLE_ACCOUNT = '111122223333';
 export const AWS_CLI = '/usr/bin/aws';
 
 export interface Key {
@@ -61,6 +64,18 @@ export class ConsoleServer {
 
   async apply(document: string, key: Key): Promise<unknown> {
     return this.client(key).call('/v1/vpcflow/Apply', { Document: document, SourceName: 'test.yaml' });
+  }
+
+  /** Applies examples/network.yaml, as another account when one is named (its ids are the same). */
+  async applyExample(key: Key, account = EXAMPLE_ACCOUNT): Promise<unknown> {
+    return this.apply(EXAMPLE_NETWORK.replaceAll(EXAMPLE_ACCOUNT, account), key);
+  }
+
+  /** Creates flow logs through the API (AWS's CreateFlowLogs members); any Unsuccessful item throws. */
+  async createFlowLog(key: Key, request: Record<string, unknown>): Promise<string[]> {
+    const r = await this.client(key).call<{ FlowLogIds: string[]; Unsuccessful?: unknown[] }>('/v1/ec2/CreateFlowLogs', request);
+    if (r.Unsuccessful?.length) throw new Error(`CreateFlowLogs refused: ${JSON.stringify(r.Unsuccessful)}`);
+    return r.FlowLogIds;
   }
 
   /** Ingests a generated capture of these conversations (times in epoch seconds) as the key's account. */
