@@ -221,3 +221,39 @@ test('another account sees none of it: the empty state says what to do', async (
     await other.context().close();
   }
 });
+
+test('auto-refresh shows records delivered after the page opened, without a reload', async () => {
+  await go(page, `#/traffic?range=24h&filter=${encodeURIComponent('dstport = 8080')}&top=srcaddr`);
+  await page.getByText('No records match this filter in this range').waitFor();
+  await page.getByLabel('Auto-refresh').selectOption('10s');
+  await page.waitForURL(/refresh=10s/);
+  const now = Math.floor(Date.now() / 1000);
+  await server.ingest([{ client: DB, server: WEB, protocol: 'tcp', port: 8080, exchanges: 2, startSec: now - 90 }], key, 'later.pcap');
+  // The next refresh (at most 10 s away) brings the new conversation in.
+  await topRegion(page).getByRole('button', { name: `Add srcaddr = ${DB} to the filter` }).waitFor({ timeout: 30_000 });
+  await page.getByLabel('Auto-refresh').selectOption('');
+});
+
+test('an absolute range typed into Start and End goes into the URL and bounds the numbers', async () => {
+  await go(page, `#/traffic?range=24h&filter=${encodeURIComponent(FILTER)}&top=srcaddr`);
+  await page.getByLabel('Time range').selectOption('custom');
+  // The first minute of the traffic only: the records starting at T0 + 75 s fall outside.
+  const local = (s: number) => new Date(s * 1000).toISOString().slice(0, 19);
+  await page.getByLabel('Start (UTC)').fill(local(T0));
+  await page.getByLabel('End (UTC)').fill(local(T0 + 60));
+  await page.getByRole('button', { name: 'Apply range' }).click();
+  await page.waitForURL((u) => u.hash.includes('start=') && u.hash.includes('end='));
+  const expected = await query(`SELECT srcaddr, sum(bytes) AS bytes, count(*) AS records FROM flows
+    WHERE start >= ${T0} AND start < ${T0 + 60} AND dstport = 80 GROUP BY srcaddr ORDER BY bytes DESC, srcaddr`);
+  assert.ok(expected.length > 0, 'records in the first minute');
+  const want = expected.map((r) => ({ key: String(r.srcaddr), value: Number(r.bytes), records: Number(r.records) }));
+  // The table of the new range replaces the old one once its answer arrives: poll (bounded) for it.
+  let shown: Awaited<ReturnType<typeof topRows>> = [];
+  for (let i = 0; i < 60; i++) {
+    shown = await topRows(topRegion(page)).catch(() => []);
+    if (JSON.stringify(shown) === JSON.stringify(want)) break;
+    await page.waitForTimeout(500);
+  }
+  assert.deepEqual(shown, want);
+  assert.match(await page.locator('.range-label').textContent() ?? '', new RegExp(`${local(T0).replace('T', ' ')}Z`));
+});
