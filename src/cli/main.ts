@@ -65,7 +65,7 @@ and accounts create need the operator key.`)
 
   program
     .command('serve')
-    .description('run the vpcflow server (control plane, log store, archive) on an embedded DuckDB store')
+    .description('run the vpcflow server (control plane, log store, archive) on an embedded DuckDB store, with the web console at /console/ on the same port')
     .option('--data-dir <dir>', 'folder for the database and the local archive', './data')
     .option('--port <n>', 'TCP port to listen on', parseIntArg('--port'), DEFAULT_PORT)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
@@ -80,12 +80,13 @@ and accounts create need the operator key.`)
     .option('--anonymous-account <id>', 'DANGER: let unsigned AWS API requests act as this account')
     .option('--realize', 'realize the declared network on this host (a namespace per VPC and instance, nftables, NFLOG) and log its real traffic live; needs root', false)
     .option('--dataplane-prefix <prefix>', 'name prefix of the realized namespaces (default vf; tests use their own)')
+    .option('--no-console', 'do not serve the web console (the API only)')
     .action(async (o) => {
       const { startServer } = await import('../app/server.ts');
       try {
         await startServer({
           dataDir: resolve(o.dataDir), port: o.port, host: o.host, memoryLimit: o.memoryLimit, maxFlows: o.maxFlows, maxBucketsPerAccount: o.maxBucketsPerAccount,
-          allowShortIntervals: o.shortIntervals, anonymousAccount: o.anonymousAccount, realize: o.realize, dataplanePrefix: o.dataplanePrefix,
+          allowShortIntervals: o.shortIntervals, anonymousAccount: o.anonymousAccount, realize: o.realize, dataplanePrefix: o.dataplanePrefix, console: o.console,
           s3: o.s3Endpoint ? { endpoint: o.s3Endpoint, region: o.s3Region, accessKeyId: o.s3AccessKeyId ?? 'vpcflow', secretAccessKey: o.s3SecretAccessKey ?? 'vpcflow' } : undefined,
         });
       } catch (e) {
