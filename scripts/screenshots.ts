@@ -17,6 +17,8 @@ interface Shot {
   /** Text that shows the page has its data. */
   waitFor: string | RegExp;
   width?: number;
+  /** The whole page, not only the first 800 pixels (the traffic view's charts are below its controls). */
+  fullPage?: boolean;
 }
 
 const VPC = 'vpc-0a1b2c3d4e5f60718';
@@ -30,7 +32,7 @@ const SHOTS: Shot[] = [
   { name: 'network-acl', hash: '#/network-acls', waitFor: /acl-[0-9a-f]+/ },
   { name: 'log-group', hash: `#/log-groups/${encodeURIComponent('/vpc/demo')}`, waitFor: /eni-[0-9a-f]+-all/ },
   { name: 'live-tail', hash: `#/log-groups/${encodeURIComponent('/vpc/demo')}/tail`, waitFor: /ACCEPT/ },
-  { name: 'traffic', hash: '#/traffic?range=1h', waitFor: /10\.0\.\d+\.\d+/ },
+  { name: 'traffic', hash: '#/traffic?range=1h', waitFor: /10\.0\.\d+\.\d+/, fullPage: true },
   { name: 'rejected', hash: '#/rejected?range=1h', waitFor: /REJECT|rule|no rejected/i },
   { name: 'map', hash: `#/map?vpc=${VPC}&range=1h`, waitFor: /eni-[0-9a-f]+/ },
   { name: 'archive', hash: '#/archive', waitFor: /demo-bucket/ },
@@ -78,7 +80,7 @@ try {
       await page.getByText(shot.waitFor).filter({ visible: true }).first().waitFor({ timeout: 60_000 });
       await page.waitForTimeout(500); // charts settle after their data arrives
       const file = join(outDir, `${shot.name}.png`);
-      await page.screenshot({ path: file, fullPage: false });
+      await page.screenshot({ path: file, fullPage: shot.fullPage ?? false });
       process.stderr.write(`wrote ${file}\n`);
     }
   } finally {
