@@ -23,6 +23,8 @@ import { mountTrafficRoutes } from './traffic-route.ts';
 import { TrafficQueries } from '../store/traffic-queries.ts';
 import type { Database, SqlScope } from '../store/index.ts';
 import type { ObjectStore } from '../platform/object-store.ts';
+import type { Counter, Telemetry } from '../platform/telemetry.ts';
+import { mountMetricsRoute } from './metrics-route.ts';
 
 export interface ApiDeps {
   control: ControlPlane;
@@ -49,6 +51,8 @@ export interface ApiDeps {
   archiveStore?: ObjectStore;
   /** Scratch folder for reading archive files (Parquet previews). */
   tempDir?: string;
+  /** vpcflow's own metrics: GET /metrics for the token's holder, and every request counted. */
+  telemetry?: { registry: Telemetry; token: string; requests: Counter };
 }
 
 /** An error with an AWS-style code and HTTP status; anything else is a 500 InternalFailure. */
@@ -61,6 +65,8 @@ interface CodedError {
 
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
+  // First, so that its request counter wraps every route mounted after it.
+  if (deps.telemetry) mountMetricsRoute(app, { telemetry: deps.telemetry.registry, token: deps.telemetry.token, requests: deps.telemetry.requests });
   const maxJson = deps.maxJsonBytes ?? 5 * 1024 * 1024;
   const { control, logStore } = deps;
 

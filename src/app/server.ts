@@ -15,6 +15,8 @@ import { ControlPlane } from '../control/index.ts';
 import { createApi, loadOrCreateOperatorKey, type OperatorKey } from '../api/index.ts';
 import { AccountStore, mountAwsEndpoint } from '../api/aws/index.ts';
 import { CONSOLE_DIST, buildConsole, isCurrent } from '../../console/build.mjs';
+import { Telemetry } from '../platform/telemetry.ts';
+import { loadOrCreateMetricsToken } from '../api/metrics-route.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -64,7 +66,19 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
     : new LocalObjectStore(join(opts.dataDir, 's3'), { createMissingBuckets: true });
   const archive = new ArchiveWriter({ store: objects, tempDir: join(opts.dataDir, 'tmp') });
   const buckets = new BucketRegistry(db, opts.maxBucketsPerAccount !== undefined ? { maxBucketsPerAccount: opts.maxBucketsPerAccount } : {});
-  const control = new ControlPlane({ db, logStore, metrics, archive, buckets, maxFlows: opts.maxFlows ?? 1_000_000, allowShortIntervals: opts.allowShortIntervals ?? false, log,
+  // vpcflow's own metrics (docs/metrics.md), served at GET /metrics to the holder of DATA_DIR/keys/metrics.token.
+  const telemetry = new Telemetry();
+  const delivered = telemetry.counter('vpcflow_records_delivered_total', 'Flow log records delivered (committed), by destination type, flow log and log status',
+    ['destination_type', 'flow_log_id', 'log_status']);
+  const requests = telemetry.counter('vpcflow_api_requests_total', 'HTTP requests answered, by route, method and status', ['route', 'method', 'status']);
+  telemetry.gauge('vpcflow_archive_pending_records', 'Records waiting in archive_pending for their 5-minute archive file', [],
+    async () => [{ value: Number((await db.read('SELECT coalesce(sum(record_count), 0) AS n FROM archive_pending'))[0]?.n ?? 0) }]);
+  telemetry.gauge('vpcflow_ingest_staging_parts', 'Parts of ingests staged and not yet published', [],
+    async () => [{ value: Number((await db.read('SELECT count(*) AS n FROM ingest_staging'))[0]?.n ?? 0) }]);
+  const control = new ControlPlane({ db, logStore, metrics, archive, buckets,
+    onDelivered: (counts) => {
+      for (const c of counts) delivered.inc({ destination_type: c.destinationType, flow_log_id: c.flowLogId, log_status: c.logStatus }, c.records);
+    }, maxFlows: opts.maxFlows ?? 1_000_000, allowShortIntervals: opts.allowShortIntervals ?? false, log,
     ...(opts.realize ? { realize: { dataDir: opts.dataDir, ...(opts.dataplanePrefix !== undefined ? { prefix: opts.dataplanePrefix } : {}) } } : {}),
   });
   await control.start();
@@ -74,8 +88,9 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
   const operatorKeyFile = join(opts.dataDir, 'keys', 'operator.json');
   const operator = loadOrCreateOperatorKey(operatorKeyFile);
   const consoleDir = opts.console === false ? undefined : await ensureConsoleBuilt(log);
+  const metricsToken = loadOrCreateMetricsToken(join(opts.dataDir, 'keys', 'metrics.token'));
   const api = createApi({ control, logStore, metrics, accounts, buckets, log, operator, anonymous: opts.anonymousAccount !== undefined,
-    db, archiveStore: objects, tempDir: join(opts.dataDir, 'tmp'), ...(consoleDir !== undefined ? { consoleDir } : {}) });
+    db, archiveStore: objects, tempDir: join(opts.dataDir, 'tmp'), telemetry: { registry: telemetry, token: metricsToken, requests }, ...(consoleDir !== undefined ? { consoleDir } : {}) });
   // The AWS-compatible endpoint (EC2 Query + CloudWatch Logs JSON, SigV4) on POST /.
   mountAwsEndpoint(api, { control, logStore, metrics, accounts, log, anonymousAccount: opts.anonymousAccount });
   if (opts.anonymousAccount) log(`WARNING: anonymous mode is ON: unsigned AWS API requests act as account ${opts.anonymousAccount}, unsigned native /v1 requests as the operator`);

@@ -10,7 +10,7 @@ import type { MetricFilterStore } from '../metrics/index.ts';
 import type { ArchiveWriter } from '../destinations/archive/index.ts';
 import { BucketRefusedError, type BucketRegistry } from '../destinations/archive/buckets.ts';
 import { FlowObserver } from '../flows/index.ts';
-import { DeliveryStage, metricFilterConsumer, type IngestSession } from '../delivery/index.ts';
+import { DeliveryStage, metricFilterConsumer, type DeliveredCount, type IngestSession } from '../delivery/index.ts';
 import { CaptureFormatError, CaptureStreamDecoder } from '../capture/index.ts';
 import { VpcflowError, describeValue, errorMessage } from '../platform/errors.ts';
 import { Mutex } from '../platform/mutex.ts';
@@ -28,6 +28,8 @@ export interface ControlPlaneOptions {
   logStore: LogStore;
   /** Metric filters: they consume every log event delivered (absent: no metrics are published). */
   metrics?: MetricFilterStore;
+  /** Told the records delivered per flow log after each commit (vpcflow's own metrics). */
+  onDelivered?: (counts: readonly DeliveredCount[]) => void;
   archive: ArchiveWriter;
   /** Owners of archive buckets: an s3 flow log may only name a bucket its account owns or is granted. */
   buckets?: BucketRegistry;
@@ -106,6 +108,7 @@ export class ControlPlane {
     this.delivery = new DeliveryStage({
       db: o.db, logStore: o.logStore, archive: o.archive, now: this.now, ...(o.buckets ? { buckets: o.buckets } : {}), ...(o.log ? { log: o.log } : {}),
       onArchiveOutcome: (r) => this.markDelivery(r.flowLogId, r.error === null ? null : 'Access error'),
+      ...(o.onDelivered ? { onDelivered: o.onDelivered } : {}),
     });
     if (o.metrics) this.delivery.registerLogEventConsumer(metricFilterConsumer(o.metrics));
     this.live = o.realize

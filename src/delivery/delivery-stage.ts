@@ -13,6 +13,7 @@ import type { ClosedWindow, MonitoredInterface } from '../flows/index.ts';
 import { routeWindow, type ArchiveDelivery, type Delivery, type FlowLogTarget, type LogStoreDelivery } from '../flowlogs/index.ts';
 import { ArchiveQueue, LIVE_ORIGIN, type ArchiveFlushOutcome } from './archive-queue.ts';
 import { IngestSession, discardStagedIngests } from './ingest-session.ts';
+import { countDeliveries, type DeliveredCount } from './delivered-counts.ts';
 
 /** Which flow logs each monitored interface's records go to (from the control plane's monitoring plan). */
 export interface RoutingPlan {
@@ -47,10 +48,13 @@ export interface DeliveryStageOptions {
   readonly log?: (line: string) => void;
   /** Told the outcome of every archive file (the flow log's DeliverLogsStatus). */
   readonly onArchiveOutcome: (outcome: ArchiveFlushOutcome) => Promise<void>;
+  /** Told, after each commit, how many records were delivered per flow log (vpcflow's own metrics). */
+  readonly onDelivered?: (counts: readonly DeliveredCount[]) => void;
   readonly buckets?: BucketRegistry;
 }
 
 type Announcement = readonly [accountId: string, group: string, events: StoredEvent[]];
+
 
 export class DeliveryStage {
   readonly archiveQueue: ArchiveQueue;
@@ -101,6 +105,7 @@ export class DeliveryStage {
       const announced: Announcement[] = [];
       await this.o.db.transaction((tx) => this.publishInTransaction(tx, deliveries, ctx, announced));
       this.announce(announced);
+      this.delivered(countDeliveries(deliveries));
     }
     for (const w of windows) this.liveClosedUntil.set(w.intervalSec, Math.max(this.liveClosedUntil.get(w.intervalSec) ?? 0, w.windowEnd));
     await this.flushArchive(LIVE_ORIGIN, this.liveClosedUntil);
@@ -138,6 +143,16 @@ export class DeliveryStage {
     await appendRecords(tx, rows);
     for (const c of this.logEventConsumers) await c.consumeLogEvents(tx, d.target.accountId, group, events, ctx);
     announced?.push([d.target.accountId, group, events]);
+  }
+
+  /** Reports committed deliveries to onDelivered; a failing listener never fails a delivery. */
+  delivered(counts: ReadonlyMap<string, DeliveredCount>): void {
+    if (!this.o.onDelivered || counts.size === 0) return;
+    try {
+      this.o.onDelivered([...counts.values()]);
+    } catch (e) {
+      this.o.log?.(`delivery: the delivered-records listener failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   announce(announced: readonly Announcement[]): void {

@@ -4,3 +4,4 @@ export * from './delivery-stage.ts';
 export * from './archive-queue.ts';
 export * from './ingest-session.ts';
 export * from './consumers.ts';
+export * from './delivered-counts.ts';

@@ -10,6 +10,7 @@ import type { Delivery } from '../flowlogs/index.ts';
 import { VpcflowError } from '../platform/errors.ts';
 import type { ArchiveFlushOutcome } from './archive-queue.ts';
 import type { DeliveryStage, RoutingPlan } from './delivery-stage.ts';
+import { countDeliveries, type DeliveredCount } from './delivered-counts.ts';
 import type { ClosedWindow } from '../flows/index.ts';
 
 /** A capture (or imported log file) whose content was already published for the account. */
@@ -79,6 +80,7 @@ export class IngestSession {
     if (this.finished) throw new Error(`ingest ${this.id} is already finished`);
     this.finished = true;
     const announced: Parameters<DeliveryStage['announce']>[0][number][] = [];
+    const counts = new Map<string, DeliveredCount>();
     try {
       await this.db.transaction(async (tx) => {
         const prior = await tx.all('SELECT name, ingested_at, result FROM ingests WHERE account_id = $1 AND kind = $2 AND digest = $3', [req.accountId, req.kind, req.digest]);
@@ -91,6 +93,7 @@ export class IngestSession {
           const rows = await tx.all('SELECT deliveries FROM ingest_staging WHERE ingest_id = $1 AND seq = $2', [this.id, BigInt(s)]);
           const deliveries = JSON.parse(String(rows[0]!.deliveries)) as Delivery[];
           await this.stage.publishInTransaction(tx, deliveries, ctx, announced);
+          countDeliveries(deliveries, counts);
         }
         await tx.run('DELETE FROM ingest_staging WHERE ingest_id = $1', [this.id]);
         await tx.run('INSERT OR REPLACE INTO ingests VALUES ($1, $2, $3, $4, $5, $6)', [req.accountId, req.digest, req.kind, req.name, JSON.stringify(req.result), BigInt(ctx.ingestionTime)]);
@@ -100,6 +103,7 @@ export class IngestSession {
       throw e;
     }
     this.stage.announce(announced);
+    this.stage.delivered(counts);
     const archive = await this.stage.flushArchive(this.id, 'all');
     return { windows: this.windows, records: this.records, archive };
   }
