@@ -75,13 +75,25 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
     async () => [{ value: Number((await db.read('SELECT coalesce(sum(record_count), 0) AS n FROM archive_pending'))[0]?.n ?? 0) }]);
   telemetry.gauge('vpcflow_ingest_staging_parts', 'Parts of ingests staged and not yet published', [],
     async () => [{ value: Number((await db.read('SELECT count(*) AS n FROM ingest_staging'))[0]?.n ?? 0) }]);
-  const control = new ControlPlane({ db, logStore, metrics, archive, buckets,
+  const control: ControlPlane = new ControlPlane({ db, logStore, metrics, archive, buckets,
     onDelivered: (counts) => {
       for (const c of counts) delivered.inc({ destination_type: c.destinationType, flow_log_id: c.flowLogId, log_status: c.logStatus }, c.records);
     }, maxFlows: opts.maxFlows ?? 1_000_000, allowShortIntervals: opts.allowShortIntervals ?? false, log,
     ...(opts.realize ? { realize: { dataDir: opts.dataDir, ...(opts.dataplanePrefix !== undefined ? { prefix: opts.dataplanePrefix } : {}) } } : {}),
   });
   await control.start();
+  telemetry.counterFrom('vpcflow_live_observations_total', 'Packet observations on the live path (serve --realize) by outcome; a flow counted in the kernel is one observation', ['outcome'], () => {
+    const t = control.liveObservations();
+    return t ? [
+      { labels: { outcome: 'attributed' }, value: t.attributed }, { labels: { outcome: 'not_monitored' }, value: t.notMonitored },
+      { labels: { outcome: 'unlogged' }, value: t.unlogged }, { labels: { outcome: 'out_of_range' }, value: t.outOfRange },
+    ] : [];
+  });
+  telemetry.counterFrom('vpcflow_live_losses_total', 'Times the live path found observations lost (an NFLOG reader overran or died, kernel counters unreadable); each made SKIPDATA records', [],
+    () => {
+      const t = control.liveObservations();
+      return t ? [{ value: t.lossEvents }] : [];
+    });
   const accounts = new AccountStore(db, { masterKeyFile: join(opts.dataDir, 'keys', 'master.key'), log });
   await accounts.start();
   // The operator key signs the CLI's host-level requests; only root on this host can read it.

@@ -143,6 +143,11 @@ export class ControlPlane {
   }
 
   /** The account a request acts for: the one named, else the only account with a network. */
+  /** The live path's observation totals since the start (undefined without --realize). */
+  liveObservations() {
+    return this.live?.observationTotals();
+  }
+
   /** Accounts that have declared a network. */
   networkAccounts(): string[] {
     return [...this.networks.keys()].sort();

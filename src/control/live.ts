@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import type { DecodedPacket } from '../capture/index.ts';
-import { FlowObserver, type ClosedWindow, type MonitoredInterface, type ObservedPacket } from '../flows/index.ts';
+import { FlowObserver, type ClosedWindow, type MonitoredInterface, type ObservedPacket, type ObserverStats } from '../flows/index.ts';
 import { parseIp } from '../net/index.ts';
 import type { FlowLogTarget } from '../flowlogs/index.ts';
 import { NetworkIndex, type FlowLog, type NetworkModel } from '../model/index.ts';
@@ -148,6 +148,7 @@ export class LiveNetwork {
       coverage: plan.coverage,
     };
     const previous = this.aggregation;
+    if (previous) this.retire(previous.observer);
     this.aggregation = next;
     // The old windows close now (shorter than their interval) so nothing observed before the change is lost.
     const cutAt = this.now() / 1000;
@@ -241,6 +242,19 @@ export class LiveNetwork {
 
   /** How many times observations were found lost (each made SKIPDATA records). */
   lossEvents = 0;
+  /** What the observers replaced since the start saw (a network or flow log change builds a new one). */
+  private readonly retired: ObserverStats = { packets: 0, attributed: 0, notMonitored: 0, unlogged: 0, outOfRange: 0 };
+
+  /** Observations since the start, over every observer the live path has had (vpcflow's own metrics). */
+  observationTotals(): ObserverStats & { lossEvents: number } {
+    const now = this.aggregation?.observer.stats;
+    const sum = (k: keyof ObserverStats) => this.retired[k] + (now?.[k] ?? 0);
+    return { packets: sum('packets'), attributed: sum('attributed'), notMonitored: sum('notMonitored'), unlogged: sum('unlogged'), outOfRange: sum('outOfRange'), lossEvents: this.lossEvents };
+  }
+
+  private retire(observer: FlowObserver): void {
+    for (const k of Object.keys(this.retired) as (keyof ObserverStats)[]) this.retired[k] += observer.stats[k];
+  }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
     const run = this.queue.then(step).catch((e) => this.o.log?.(`live delivery failed: ${errorMessage(e)}`));
@@ -309,6 +323,7 @@ export class LiveNetwork {
     }
     await this.enqueue(() => this.readCounters());
     const agg = this.aggregation;
+    if (agg) this.retire(agg.observer);
     this.aggregation = undefined;
     const cutAt = this.now() / 1000;
     agg?.observer.finish();

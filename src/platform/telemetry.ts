@@ -63,6 +63,7 @@ export class Counter {
 }
 
 interface Gauge {
+  readonly type: 'gauge' | 'counter';
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
@@ -83,7 +84,13 @@ export class Telemetry {
   /** A value read when the page is rendered (a queue depth, a table size). */
   gauge(name: string, help: string, labelNames: readonly string[], collect: Gauge['collect']): void {
     this.checkNames(name, labelNames);
-    this.gauges.set(name, { name, help, labelNames, collect });
+    this.gauges.set(name, { type: 'gauge', name, help, labelNames, collect });
+  }
+
+  /** A counter kept by someone else (a component's own running totals), read when the page is rendered. */
+  counterFrom(name: string, help: string, labelNames: readonly string[], collect: Gauge['collect']): void {
+    this.checkNames(name, labelNames);
+    this.gauges.set(name, { type: 'counter', name, help, labelNames, collect });
   }
 
   /** The exposition text. A gauge whose reading fails is left out and counted in vpcflow_telemetry_gauge_failures_total. */
@@ -98,7 +105,7 @@ export class Telemetry {
         failures++;
         continue;
       }
-      lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`);
+      lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} ${g.type}`);
       for (const s of samples.slice(0, MAX_SERIES_PER_METRIC)) {
         lines.push(`${g.name}${labelText(g.labelNames, g.labelNames.map((n) => s.labels?.[n] ?? ''))} ${Number.isFinite(s.value) ? s.value : 'NaN'}`);
       }

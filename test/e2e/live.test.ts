@@ -4,6 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { VpcflowServer } from '../helpers/cli.ts';
@@ -91,6 +92,20 @@ test('serve --realize: real traffic becomes ACCEPT and REJECT records in the log
   assert.ok(records.some((r) => r['interface-id'] === ID.eniClient && r['dstaddr'] === WEB && r['dstport'] === '22' && r['action'] === 'ACCEPT'), 'the client sent port 22 (its own group allows egress): ACCEPT on its interface');
   const rules = await queryRows(server, `select rule from flows where interface_id = '${ID.eniWeb}' and dstport = 22 and action = 'REJECT'`);
   assert.ok(rules.length > 0 && rules.every((r) => String(r['rule']).startsWith('sgi ')), `the deciding rule is the web interface's inbound security-group code: ${JSON.stringify(rules)}`);
+
+  // vpcflow's own metrics saw the same: observations attributed to interfaces, records delivered to the group.
+  // Windows keep closing while the test reads, so the count vpcflow query gives lies between two scrapes.
+  const token = readFileSync(join(server.dataDir, 'data', 'keys', 'metrics.token'), 'utf8').trim();
+  const scrape = async () => (await fetch(`${server!.endpoint}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+  const deliveredOk = (page: string) =>
+    [...page.matchAll(/^vpcflow_records_delivered_total\{destination_type="cloud-watch-logs",flow_log_id="fl-[0-9a-f]+",log_status="OK"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  const before = await scrape();
+  const attributed = Number(/^vpcflow_live_observations_total\{outcome="attributed"\} (\d+)$/m.exec(before)?.[1] ?? 0);
+  assert.ok(attributed > 0, `live observations attributed to interfaces:\n${before}`);
+  const okRecords = Number((await queryRows(server, `select count(*) n from flows where log_status = 'OK'`))[0]!['n']);
+  const afterPage = await scrape();
+  assert.ok(deliveredOk(before) > 0 && deliveredOk(before) <= okRecords && okRecords <= deliveredOk(afterPage),
+    `the delivered counter (${deliveredOk(before)} then ${deliveredOk(afterPage)}) brackets the OK records vpcflow query finds (${okRecords})`);
 
   killGroup(web);
   const down = await server.run(['down']);
