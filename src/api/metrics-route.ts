@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import type { Context, Hono } from 'hono';
 import { VpcflowError } from '../platform/errors.ts';
 import type { Counter, Telemetry } from '../platform/telemetry.ts';
+import { awsActionOf } from './request-labels.ts';
 
 const TOKEN = /^[A-Za-z0-9_-]{32,128}$/;
 
@@ -51,7 +52,7 @@ export function mountMetricsRoute(app: Hono, deps: { telemetry: Telemetry; token
   // Counted after the answer is made, so the status is the one sent.
   app.use('*', async (c, next) => {
     await next();
-    deps.requests.inc({ route: routeLabel(c.req.path, c.res.status), method: c.req.method, status: String(c.res.status) });
+    deps.requests.inc({ route: routeLabel(c.req.path, c.res.status), action: awsActionOf.get(c.req.raw) ?? '', method: c.req.method, status: String(c.res.status) });
   });
   app.get('/metrics', async (c) => {
     const given = bearer(c);

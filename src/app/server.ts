@@ -70,12 +70,15 @@ export async function startServer(opts: ServerOptions, installSignalHandlers = t
   const telemetry = new Telemetry();
   const delivered = telemetry.counter('vpcflow_records_delivered_total', 'Flow log records delivered (committed), by destination type, flow log and log status',
     ['destination_type', 'flow_log_id', 'log_status']);
-  const requests = telemetry.counter('vpcflow_api_requests_total', 'HTTP requests answered, by route, method and status', ['route', 'method', 'status']);
+  const requests = telemetry.counter('vpcflow_api_requests_total', 'HTTP requests answered, by route, AWS action (on the AWS-compatible endpoint), method and status', ['route', 'action', 'method', 'status']);
   telemetry.gauge('vpcflow_archive_pending_records', 'Records waiting in archive_pending for their 5-minute archive file', [],
     async () => [{ value: Number((await db.read('SELECT coalesce(sum(record_count), 0) AS n FROM archive_pending'))[0]?.n ?? 0) }]);
   telemetry.gauge('vpcflow_ingest_staging_parts', 'Parts of ingests staged and not yet published', [],
     async () => [{ value: Number((await db.read('SELECT count(*) AS n FROM ingest_staging'))[0]?.n ?? 0) }]);
+  const latency = telemetry.histogram('vpcflow_live_delivery_latency_seconds', 'Seconds from the end of a live window to the commit of its records (serve --realize)',
+    [0.5, 1, 2, 3, 5, 10, 30, 60, 120, 600]);
   const control: ControlPlane = new ControlPlane({ db, logStore, metrics, archive, buckets,
+    onLiveLatency: (seconds) => latency.observe(seconds),
     onDelivered: (counts) => {
       for (const c of counts) delivered.inc({ destination_type: c.destinationType, flow_log_id: c.flowLogId, log_status: c.logStatus }, c.records);
     }, maxFlows: opts.maxFlows ?? 1_000_000, allowShortIntervals: opts.allowShortIntervals ?? false, log,

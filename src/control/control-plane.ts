@@ -30,6 +30,8 @@ export interface ControlPlaneOptions {
   metrics?: MetricFilterStore;
   /** Told the records delivered per flow log after each commit (vpcflow's own metrics). */
   onDelivered?: (counts: readonly DeliveredCount[]) => void;
+  /** Told, per live window delivered, the seconds from the window's end to its commit. */
+  onLiveLatency?: (seconds: number) => void;
   archive: ArchiveWriter;
   /** Owners of archive buckets: an s3 flow log may only name a bucket its account owns or is granted. */
   buckets?: BucketRegistry;
@@ -109,6 +111,7 @@ export class ControlPlane {
       db: o.db, logStore: o.logStore, archive: o.archive, now: this.now, ...(o.buckets ? { buckets: o.buckets } : {}), ...(o.log ? { log: o.log } : {}),
       onArchiveOutcome: (r) => this.markDelivery(r.flowLogId, r.error === null ? null : 'Access error'),
       ...(o.onDelivered ? { onDelivered: o.onDelivered } : {}),
+      ...(o.onLiveLatency ? { onLiveLatency: o.onLiveLatency } : {}),
     });
     if (o.metrics) this.delivery.registerLogEventConsumer(metricFilterConsumer(o.metrics));
     this.live = o.realize

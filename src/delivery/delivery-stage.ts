@@ -50,6 +50,8 @@ export interface DeliveryStageOptions {
   readonly onArchiveOutcome: (outcome: ArchiveFlushOutcome) => Promise<void>;
   /** Told, after each commit, how many records were delivered per flow log (vpcflow's own metrics). */
   readonly onDelivered?: (counts: readonly DeliveredCount[]) => void;
+  /** Told, per live window delivered, the seconds from the window's end to its commit. */
+  readonly onLiveLatency?: (seconds: number) => void;
   readonly buckets?: BucketRegistry;
 }
 
@@ -106,6 +108,8 @@ export class DeliveryStage {
       await this.o.db.transaction((tx) => this.publishInTransaction(tx, deliveries, ctx, announced));
       this.announce(announced);
       this.delivered(countDeliveries(deliveries));
+      const committedAt = this.now();
+      for (const w of windows) if (w.records.length > 0) this.o.onLiveLatency?.(Math.max(0, committedAt / 1000 - w.windowEnd));
     }
     for (const w of windows) this.liveClosedUntil.set(w.intervalSec, Math.max(this.liveClosedUntil.get(w.intervalSec) ?? 0, w.windowEnd));
     await this.flushArchive(LIVE_ORIGIN, this.liveClosedUntil);

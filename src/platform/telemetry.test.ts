@@ -45,3 +45,12 @@ test('a gauge that cannot be read is left out and counted; bad names and decreas
   assert.throws(() => c.inc({}, -1), /only goes up/);
   assert.throws(() => c.inc({}, Number.NaN), /only goes up/);
 });
+
+test('a histogram counts into cumulative buckets with sum and count', async () => {
+  const t = new Telemetry();
+  const h = t.histogram('vpcflow_latency_seconds', 'Latency', [1, 5]);
+  for (const v of [0.5, 2, 7, Number.NaN]) h.observe(v);
+  const text = await t.render();
+  assert.match(text, /# TYPE vpcflow_latency_seconds histogram\nvpcflow_latency_seconds_bucket\{le="1"\} 1\nvpcflow_latency_seconds_bucket\{le="5"\} 2\nvpcflow_latency_seconds_bucket\{le="\+Inf"\} 3\nvpcflow_latency_seconds_sum 9.5\nvpcflow_latency_seconds_count 3\n/);
+  assert.throws(() => t.histogram('vpcflow_bad_seconds', 'x', [5, 1]), /increasing/);
+});

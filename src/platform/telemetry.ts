@@ -62,6 +62,34 @@ export class Counter {
   }
 }
 
+/** A distribution in cumulative buckets (Prometheus histogram): `_bucket{le}`, `_sum`, `_count`. */
+export class Histogram {
+  private readonly counts: number[];
+  private sum = 0;
+  private count = 0;
+
+  constructor(readonly name: string, readonly help: string, readonly bounds: readonly number[]) {
+    if (bounds.length === 0 || bounds.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= bounds[i - 1]!))) {
+      throw new TelemetryError(`${name}: bucket bounds must be finite and increasing`);
+    }
+    this.counts = bounds.map(() => 0);
+  }
+
+  observe(value: number): void {
+    if (!Number.isFinite(value)) return;
+    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    this.bounds.forEach((b, i) => lines.push(`${this.name}_bucket{le="${b}"} ${this.counts[i]}`));
+    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`, `${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
+    return lines;
+  }
+}
+
 interface Gauge {
   readonly type: 'gauge' | 'counter';
   readonly name: string;
@@ -73,6 +101,14 @@ interface Gauge {
 export class Telemetry {
   private readonly counters = new Map<string, Counter>();
   private readonly gauges = new Map<string, Gauge>();
+  private readonly histograms = new Map<string, Histogram>();
+
+  histogram(name: string, help: string, bounds: readonly number[]): Histogram {
+    this.checkNames(name, []);
+    const h = new Histogram(name, help, bounds);
+    this.histograms.set(name, h);
+    return h;
+  }
 
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
     this.checkNames(name, labelNames);
@@ -111,6 +147,7 @@ export class Telemetry {
       }
     }
     for (const c of this.counters.values()) lines.push(...c.render());
+    for (const h of this.histograms.values()) lines.push(...h.render());
     const overflow = [...this.counters.values()].reduce((n, c) => n + c.overflow, 0);
     lines.push('# HELP vpcflow_telemetry_overflow_samples_total Samples counted under label value "other" because their metric had reached its bound of label sets',
       '# TYPE vpcflow_telemetry_overflow_samples_total counter', `vpcflow_telemetry_overflow_samples_total ${overflow}`);
@@ -120,7 +157,7 @@ export class Telemetry {
 
   private checkNames(name: string, labelNames: readonly string[]): void {
     if (!METRIC_NAME.test(name)) throw new TelemetryError(`'${name}' is not a Prometheus metric name`);
-    if (this.counters.has(name) || this.gauges.has(name)) throw new TelemetryError(`metric ${name} is registered twice`);
+    if (this.counters.has(name) || this.gauges.has(name) || this.histograms.has(name)) throw new TelemetryError(`metric ${name} is registered twice`);
     for (const l of labelNames) if (!LABEL_NAME.test(l) || l.startsWith('__')) throw new TelemetryError(`'${l}' is not a Prometheus label name`);
   }
 }

@@ -102,6 +102,7 @@ test('serve --realize: real traffic becomes ACCEPT and REJECT records in the log
   const before = await scrape();
   const attributed = Number(/^vpcflow_live_observations_total\{outcome="attributed"\} (\d+)$/m.exec(before)?.[1] ?? 0);
   assert.ok(attributed > 0, `live observations attributed to interfaces:\n${before}`);
+  assert.ok(Number(/^vpcflow_live_delivery_latency_seconds_count (\d+)$/m.exec(before)?.[1] ?? 0) > 0, 'live deliveries have their latency measured');
   const okRecords = Number((await queryRows(server, `select count(*) n from flows where log_status = 'OK'`))[0]!['n']);
   const afterPage = await scrape();
   assert.ok(deliveredOk(before) > 0 && deliveredOk(before) <= okRecords && okRecords <= deliveredOk(afterPage),

@@ -3,6 +3,7 @@
 // finds for the flow log, and the ingest request is counted with its status.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, VpcflowServer } from '../helpers/cli.ts';
@@ -67,4 +68,23 @@ test('records delivered by an ingest are counted per flow log as vpcflow query f
   }
   assert.equal(sample(text, 'vpcflow_api_requests_total', { route: '/v1/vpcflow/Ingest', method: 'POST', status: '200' }), 1);
   assert.equal(sample(text, 'vpcflow_ingest_staging_parts'), 0);
+});
+
+test('requests to the AWS-compatible endpoint are counted by AWS action, as the real aws CLI sends them', async () => {
+  const made = await server.run(['accounts', 'create', '--account', '111122223333', '--output', 'json']);
+  assert.equal(made.code, 0, made.stderr);
+  const key = (JSON.parse(made.stdout) as { AccessKey: { AccessKeyId: string; SecretAccessKey: string } }).AccessKey;
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: server.dataDir, AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey,
+    AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(server.dataDir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(server.dataDir, 'none'),
+    AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1',
+  };
+  const aws = (args: string[]) => new Promise<void>((resolve, reject) =>
+    execFile('/usr/bin/aws', ['--endpoint-url', server.endpoint, ...args], { env, timeout: 60_000 }, (err, _out, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve())));
+  await aws(['ec2', 'describe-vpcs']);
+  await aws(['ec2', 'describe-vpcs']);
+  await aws(['logs', 'describe-log-groups']);
+  const text = await (await scrape(`Bearer ${token()}`)).text();
+  assert.equal(sample(text, 'vpcflow_api_requests_total', { route: '/', action: 'ec2:DescribeVpcs', method: 'POST', status: '200' }), 2);
+  assert.equal(sample(text, 'vpcflow_api_requests_total', { route: '/', action: 'logs:DescribeLogGroups', method: 'POST', status: '200' }), 1);
 });

@@ -13,8 +13,9 @@ import type { MetricFilterStore } from '../../metrics/index.ts';
 import { errorMessage } from '../../platform/errors.ts';
 import type { AccountStore } from './accounts.ts';
 import { AwsProtocolError, toAwsError } from './errors.ts';
-import { EC2_CONTENT_TYPE, ec2ErrorXml, ec2ResponseXml, parseEc2Query, runEc2Action } from './ec2-query.ts';
-import { LOGS_CONTENT_TYPE, LOGS_TARGET_PREFIX, logsErrorBody, parseLogsRequest, runLogsOperation } from './logs-json.ts';
+import { EC2_ACTIONS, EC2_CONTENT_TYPE, ec2ErrorXml, ec2ResponseXml, parseEc2Query, runEc2Action } from './ec2-query.ts';
+import { LOGS_CONTENT_TYPE, LOGS_OPERATIONS, LOGS_TARGET_PREFIX, logsErrorBody, parseLogsRequest, runLogsOperation } from './logs-json.ts';
+import { awsActionOf } from '../request-labels.ts';
 import { SigV4Error, authErrorFor, parseAuthorization, verifySigV4, type IncomingSignedRequest } from './sigv4.ts';
 import { SERVED_SERVICES, namedService, unimplementedAnswer } from './unimplemented.ts';
 import type { Ec2Caller } from './ec2-shapes.ts';
@@ -59,6 +60,7 @@ export function mountAwsEndpoint(app: Hono, deps: AwsEndpointDeps): void {
       const caller = await authenticate(request, deps, service);
       service = caller.service;
       const bodyText = new TextDecoder().decode(request.body);
+      noteAction(c.req.raw, service, target, request.query, bodyText);
       answer = service === 'ec2'
         ? await handleEc2(deps.control, { accountId: caller.accountId, region: caller.region }, request.query, bodyText, requestId)
         : { status: 200, body: JSON.stringify(await runLogsOperation({ logStore: deps.logStore, metrics: deps.metrics }, caller.accountId, parseLogsRequest(target, bodyText))) };
@@ -76,6 +78,20 @@ export function mountAwsEndpoint(app: Hono, deps: AwsEndpointDeps): void {
     if (c.req.path === '/v1' || c.req.path.startsWith('/v1/')) return c.notFound();
     return unservedAnswer(c, randomUUID()) ?? c.notFound();
   });
+}
+
+const SERVED_EC2 = new Set(EC2_ACTIONS);
+const SERVED_LOGS = new Set(LOGS_OPERATIONS);
+
+/** Notes the action of an authenticated request for /metrics, when it is one this endpoint serves. */
+function noteAction(req: Request, service: AwsService, target: string | undefined, query: string, body: string): void {
+  if (service === 'logs') {
+    const op = target?.startsWith(LOGS_TARGET_PREFIX) ? target.slice(LOGS_TARGET_PREFIX.length) : undefined;
+    if (op !== undefined && SERVED_LOGS.has(op)) awsActionOf.set(req, `logs:${op}`);
+    return;
+  }
+  const action = new URLSearchParams(query).get('Action') ?? (body.length <= 65536 ? new URLSearchParams(body).get('Action') : null);
+  if (action !== null && SERVED_EC2.has(action)) awsActionOf.set(req, `ec2:${action}`);
 }
 
 /** The answer for a request naming a service this endpoint does not serve, or undefined when it names ec2/logs (or nothing). */
