@@ -84,6 +84,17 @@ async function topRows(region: Locator): Promise<{ key: string; value: number; r
   return out;
 }
 
+/** Waits (bounded) until an input shows `expected`: the URL changes a moment before the page re-renders. */
+async function waitForValue(input: Locator, expected: string): Promise<void> {
+  let value = '';
+  for (let i = 0; i < 60; i++) {
+    value = await input.inputValue();
+    if (value === expected) return;
+    await input.page().waitForTimeout(250);
+  }
+  assert.equal(value, expected);
+}
+
 const topRegion = (p: Page) => p.getByRole('region', { name: 'Top talkers: source address' });
 const seriesRegion = (p: Page) => p.getByRole('region', { name: 'Over time' });
 
@@ -191,7 +202,7 @@ test('clicking a top-N row narrows the filter; so does a sankey node', async () 
   const narrowed = `${FILTER} and srcaddr = ${CLIENT}`;
   await page.waitForURL((u) => decodeURIComponent(u.hash.replace(/\+/g, ' ')).includes(narrowed));
   const box = page.getByLabel('Filter', { exact: true });
-  assert.equal(await box.inputValue(), narrowed);
+  await waitForValue(box, narrowed);
   await topRegion(page).locator('tbody tr', { hasText: DB }).waitFor({ state: 'detached' });
   assert.deepEqual((await topRows(topRegion(page))).map((r) => r.key), [CLIENT]);
 
@@ -203,7 +214,7 @@ test('clicking a top-N row narrows the filter; so does a sankey node', async () 
   await node.focus();
   await page.keyboard.press('Enter');
   await page.waitForURL((u) => decodeURIComponent(u.hash.replace(/\+/g, ' ')).includes(`${narrowed} and dstaddr = ${WEB}`));
-  assert.equal(await box.inputValue(), `${narrowed} and dstaddr = ${WEB}`);
+  await waitForValue(box, `${narrowed} and dstaddr = ${WEB}`);
 });
 
 test('another account sees none of it: the empty state says what to do', async () => {
