@@ -142,7 +142,7 @@ export function createApi(deps: ApiDeps): Hono {
     ...(accounts ? { lookup: (id: string) => accounts.lookup(id) } : {}),
   });
   if (deps.consoleDir !== undefined) mountConsoleAssets(app, deps.consoleDir, deps.log);
-  // The scope of a read: an account key's own account; the operator's every account, or the one it names (as Query).
+  // The scope of a read (SQL, traffic, rejected, archive): an account key's own account; the operator's every account, or the one it names.
   const scopeOf = (c: Context, b: Record<string, unknown>): SqlScope => {
     const a = account(c, b);
     return a === undefined ? { kind: 'operator' } : { kind: 'account', accountId: a };
@@ -229,8 +229,7 @@ export function createApi(deps: ApiDeps): Hono {
     // key's scope is its own account; the operator's every account, or the one it names.
     const b = await json(c);
     if (typeof b.Sql !== 'string' || !b.Sql.trim()) throw coded('MissingParameter', 'The request must contain the parameter Sql');
-    const acct = account(c, b);
-    return c.json(await control.query(b.Sql, acct === undefined ? { kind: 'operator' } : { kind: 'account', accountId: acct }));
+    return c.json(await control.query(b.Sql, scopeOf(c, b)));
   });
 
   // Maps, not objects: a name from the URL must never find an inherited member (`constructor`, `valueOf`).
